@@ -1,1 +1,7 @@
-fn main() {}
+use clap::Parser;
+use merchant::cli::{Cli, run};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    run(Cli::parse()).await
+}

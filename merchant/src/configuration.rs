@@ -1,0 +1,190 @@
+//! Settings: built-in defaults, then an optional TOML file, then `MERCHANT__…` environment
+//! variables (`__` nests: `MERCHANT__DATABASE__URL`). Agent API keys can also come from
+//! `MERCHANT_API_KEYS="agent=key,other=key2"`, which is easier to inject as a single secret.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub merchant: MerchantSettings,
+    #[serde(default)]
+    pub catalog: CatalogSettings,
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeySetting>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// The URL agents reach this server at; used in links, images and discovery.
+    pub public_base_url: String,
+    pub request_body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://…`.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MerchantSettings {
+    pub name: String,
+    /// The merchant id a Shared Payment Token must be bound to (`allowance.merchant_id`).
+    pub merchant_id: String,
+    /// The PSP that vaults cards and issues tokens for this merchant.
+    pub psp: String,
+    pub support_email: String,
+    pub session_ttl_secs: u64,
+    pub expiry_sweep_interval_secs: u64,
+    /// How long stored idempotent responses are kept; the spec requires at least 24 hours.
+    pub idempotency_retention_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CatalogSettings {
+    /// A seed file to load instead of the built-in demo catalog.
+    pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiKeySetting {
+    /// The agent this key identifies; idempotency keys and sessions are scoped to it.
+    pub agent: String,
+    pub key: SecretString,
+}
+
+const DEFAULTS: &str = r#"
+[server]
+host = "127.0.0.1"
+port = 4001
+public_base_url = "http://localhost:4001"
+request_body_limit_bytes = 65536
+request_timeout_secs = 30
+shutdown_timeout_secs = 10
+
+[database]
+url = "sqlite://data/merchant.db"
+max_connections = 16
+acquire_timeout_secs = 5
+
+[merchant]
+name = "ACP Demo Outfitters"
+merchant_id = "acct_demo_outfitters"
+psp = "acp-demo-psp"
+support_email = "support@outfitters.example"
+session_ttl_secs = 3600
+expiry_sweep_interval_secs = 5
+idempotency_retention_secs = 172800
+"#;
+
+/// The minimum the spec allows for keeping idempotent responses.
+pub const MIN_IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("MERCHANT")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let mut settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .with_context(|| match file {
+                Some(f) => format!("reading configuration from {}", f.display()),
+                None => "reading configuration".to_owned(),
+            })?;
+        if let Ok(keys) = std::env::var("MERCHANT_API_KEYS") {
+            settings.api_keys.extend(parse_api_keys(&keys)?);
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Rejects settings that would make the server unsafe or non-conforming.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if Duration::from_secs(self.merchant.idempotency_retention_secs) < MIN_IDEMPOTENCY_RETENTION
+        {
+            bail!(
+                "merchant.idempotency_retention_secs must be at least 86400 (the spec keeps keys 24 h)"
+            );
+        }
+        if self.merchant.session_ttl_secs == 0 {
+            bail!("merchant.session_ttl_secs must be positive");
+        }
+        let mut agents = std::collections::HashSet::new();
+        for k in &self.api_keys {
+            if k.key.expose_secret().len() < 16 {
+                bail!(
+                    "the API key of agent {:?} is shorter than 16 characters",
+                    k.agent
+                );
+            }
+            if !agents.insert(&k.agent) {
+                bail!("agent {:?} has more than one API key entry", k.agent);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn session_ttl(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.merchant.session_ttl_secs).unwrap_or(i64::MAX))
+    }
+}
+
+/// `agent=key,agent2=key2`.
+fn parse_api_keys(s: &str) -> anyhow::Result<Vec<ApiKeySetting>> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (agent, key) = pair
+                .split_once('=')
+                .context("MERCHANT_API_KEYS entries must look like agent=key")?;
+            Ok(ApiKeySetting {
+                agent: agent.trim().to_owned(),
+                key: SecretString::from(key.trim().to_owned()),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_validate() {
+        let s = Settings::load(None).expect("defaults are valid");
+        assert_eq!(s.server.port, 4001);
+        assert!(s.api_keys.is_empty(), "no key is built in");
+    }
+
+    #[test]
+    fn parses_key_list() {
+        let keys = parse_api_keys("a=0123456789abcdef, b=fedcba9876543210").expect("parses");
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1].agent, "b");
+        assert!(parse_api_keys("nokey").is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! Wire formats per API version: parse request bodies into domain commands and render domain
+//! state into the version's JSON. Handlers are generic over [`WireVersion`] and pick the
+//! implementation from the request's `API-Version`.
+
+mod v2026_04_17;
+
+use serde::de::DeserializeOwned;
+use shared::version::CheckoutVersion;
+
+use crate::domain::session::{CreateCommand, Session, UpdateCommand};
+use crate::error::ApiError;
+
+/// What a render needs besides the session.
+pub struct RenderContext<'a> {
+    pub base_url: &'a str,
+    pub merchant: &'a crate::configuration::MerchantSettings,
+}
+
+/// A create request, parsed: the command and the write-only attribution record.
+pub struct CreateInput {
+    pub command: CreateCommand,
+    pub attribution: Option<serde_json::Value>,
+}
+
+/// A cancel's intent trace, kept for analytics and never returned.
+pub struct IntentTraceRecord {
+    pub reason_code: String,
+    pub document: serde_json::Value,
+}
+
+pub trait WireVersion: CheckoutVersion {
+    fn parse_create(body: &[u8]) -> Result<CreateInput, ApiError>;
+    fn parse_update(body: &[u8]) -> Result<UpdateCommand, ApiError>;
+    fn parse_cancel(body: &[u8]) -> Result<Option<IntentTraceRecord>, ApiError>;
+    fn session_body(session: &Session, ctx: &RenderContext<'_>) -> Result<String, ApiError>;
+    fn discovery_body(ctx: &RenderContext<'_>) -> Result<String, ApiError>;
+}
+
+/// Deserialises a body strictly, turning serde's complaint into the spec's error object with
+/// a JSONPath `param` pointing at the offending field.
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::MalformedJson(inner.to_string());
+        }
+        let text = inner.to_string();
+        let (code, param) = if text.starts_with("unknown field") {
+            // The path ends at the unknown key itself.
+            ("unknown_field", jsonpath(&path))
+        } else if let Some(field) = text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            let parent = jsonpath(&path);
+            (
+                "missing_required_field",
+                format!("{parent}.{field}").replace("$..", "$."),
+            )
+        } else if text.starts_with("invalid type") || text.starts_with("invalid length") {
+            ("invalid_type", jsonpath(&path))
+        } else {
+            ("invalid_value", jsonpath(&path))
+        };
+        let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+        ApiError::InvalidBody {
+            code,
+            message,
+            param: Some(param),
+        }
+    })
+}
+
+/// serde_path_to_error writes `line_items[0].id`; JSONPath is `$.line_items[0].id`.
+fn jsonpath(path: &str) -> String {
+    if path == "." || path.is_empty() {
+        "$".to_owned()
+    } else {
+        format!("$.{path}")
+    }
+}
+
+pub use v2026_04_17::V2026_04_17;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        id: String,
+    }
+
+    fn err(body: &str) -> shared::Error {
+        match parse_body::<Outer>(body.as_bytes()) {
+            Err(e) => e.body(),
+            Ok(v) => panic!("parsed {v:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_field() {
+        let e = err(r#"{"items":[{"id":"a"},{"id":"b","qty":2}]}"#);
+        assert_eq!(
+            (e.code.as_str(), e.param.as_deref()),
+            ("unknown_field", Some("$.items[1].qty"))
+        );
+        let e = err(r#"{"items":[{}]}"#);
+        assert_eq!(
+            (e.code.as_str(), e.param.as_deref()),
+            ("missing_required_field", Some("$.items[0].id"))
+        );
+        let e = err(r#"{"items":[{"id":5}]}"#);
+        assert_eq!(
+            (e.code.as_str(), e.param.as_deref()),
+            ("invalid_type", Some("$.items[0].id"))
+        );
+        let e = err(r#"{}"#);
+        assert_eq!(e.param.as_deref(), Some("$.items"));
+        let e = err(r#"{"items": ["#);
+        assert_eq!(e.code, "invalid_json");
+    }
+}

@@ -1,0 +1,63 @@
+//! Public pages an agent links to: product images and the shop's policies.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::catalog::images;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/images/{file}", get(image))
+        .route("/policies/{name}", get(policy))
+}
+
+async fn image(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let entry = file
+        .strip_suffix(".svg")
+        .and_then(|id| state.catalog.variant(id))
+        .ok_or(ApiError::RouteNotFound)?;
+    let mut resp = images::variant_svg(entry).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(resp)
+}
+
+async fn policy(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let shop = &state.merchant.name;
+    let (title, text) = match name.as_str() {
+        "terms" => ("Terms of use", format!("Purchases from {shop} are governed by these demo terms. Prices are in US dollars and include sales tax where shown.")),
+        "privacy" => ("Privacy policy", format!("{shop} uses your contact details only to fulfil your order. Card details never reach us: they stay with the payment provider.")),
+        "returns" => ("Return policy", "Physical items can be returned unused within 30 days for a full refund. Digital downloads cannot be returned once delivered.".to_owned()),
+        "shipping" => ("Shipping policy", "We ship to the 50 US states and DC. Standard shipping (5-7 business days) is free from $75; express (2-3) and overnight (1) are available; Alaska and Hawaii add 3 days and have no overnight option.".to_owned()),
+        _ => return Err(ApiError::RouteNotFound),
+    };
+    Ok(Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - {shop}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>",
+        shop = html_escape(shop),
+        text = html_escape(&text),
+    )))
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,194 @@
+//! Building and running the server.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::catalog::{Catalog, DEMO_SEED, SeedFile};
+use crate::clock::{Clock, SystemClock};
+use crate::configuration::Settings;
+use crate::db::Db;
+use crate::state::{ApiKeys, AppState, InFlight, Inner};
+use crate::{checkout, routes, store};
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+    settings: Settings,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Connects the database (migrating it), makes sure a catalog is loaded, and binds the
+    /// listener. Port 0 binds a free port; an empty `public_base_url` means "where I listen".
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let keys = ApiKeys::new(&settings.api_keys);
+        if keys.is_empty() {
+            anyhow::bail!(
+                "no agent API keys are configured: set [[api_keys]] in the config file or MERCHANT_API_KEYS=agent=key"
+            );
+        }
+        let db = Db::connect(&settings.database).await?;
+        let catalog = ensure_catalog(&db, &settings, clock.now()).await?;
+        let addr = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let port = listener.local_addr()?.port();
+        let base_url = if settings.server.public_base_url.is_empty() {
+            format!("http://{}:{port}", settings.server.host)
+        } else {
+            settings
+                .server
+                .public_base_url
+                .trim_end_matches('/')
+                .to_owned()
+        };
+        let state = AppState::new(Inner {
+            db,
+            catalog: Arc::new(catalog),
+            keys,
+            inflight: InFlight::default(),
+            clock,
+            merchant: settings.merchant.clone(),
+            base_url,
+            body_limit: settings.server.request_body_limit_bytes,
+        });
+        Ok(Self {
+            listener,
+            port,
+            state,
+            settings,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets requests in flight finish
+    /// (bounded by `shutdown_timeout_secs`) and stops the background sweeper after its item.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let server = &self.settings.server;
+        let app = routes::router(
+            self.state.clone(),
+            Duration::from_secs(server.request_timeout_secs),
+        );
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let sweeper = tokio::spawn(sweep(self.state.clone(), stop_rx.clone()));
+        let grace = Duration::from_secs(server.shutdown_timeout_secs);
+        let mut drained = stop_rx.clone();
+        tracing::info!(port = self.port, base_url = %self.state.base_url, "merchant listening");
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining requests in flight");
+            let _ = stop_tx.send(true);
+        });
+        let stopped = async move {
+            let _ = drained.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            r = serve => r.context("serving HTTP")?,
+            () = stopped => tracing::warn!("requests still running after the grace period; stopping anyway"),
+        }
+        let _ = sweeper.await;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// The catalog in the database, seeded first if the database has none.
+async fn ensure_catalog(
+    db: &Db,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Catalog> {
+    if let Some(catalog) = store::catalog::load(&db.read).await? {
+        return Ok(catalog);
+    }
+    let seed = read_seed(settings.catalog.seed_file.as_deref())?;
+    let report = store::catalog::seed(&db.write, &seed, false, now).await?;
+    tracing::info!(
+        products = report.products,
+        variants = report.variants,
+        "catalog seeded"
+    );
+    Ok(Catalog::from_seed(seed))
+}
+
+/// The configured seed file, or the built-in demo catalog.
+pub fn read_seed(path: Option<&std::path::Path>) -> anyhow::Result<SeedFile> {
+    let text = match path {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
+        None => DEMO_SEED.to_owned(),
+    };
+    SeedFile::parse(&text).context("loading the catalog seed")
+}
+
+/// Expires sessions whose time is up and forgets idempotency records past retention.
+async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.merchant.expiry_sweep_interval_secs.max(1));
+    let retention = chrono::Duration::seconds(
+        i64::try_from(state.merchant.idempotency_retention_secs).unwrap_or(i64::MAX),
+    );
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match checkout::expire_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "expired checkout sessions"),
+            Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+        }
+        match store::idempotency::purge(&state.db.write, state.clock.now() - retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forgotten = n, "purged idempotency records past retention"),
+            Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,90 @@
+//! `inventory`: units on hand and units held by open sessions, changed only by conditional
+//! updates so two sessions can never both take the last unit.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::StoreError;
+use crate::domain::session::{Hold, HoldOutcome};
+
+/// Applies holds in the given order (callers sort them, so row locks are always taken in the
+/// same order and concurrent transactions cannot deadlock).
+pub async fn apply(
+    conn: &mut AnyConnection,
+    holds: &[Hold],
+) -> Result<Vec<HoldOutcome>, StoreError> {
+    let mut out = Vec::with_capacity(holds.len());
+    for h in holds {
+        let units = h.delta.abs();
+        let (granted, available) = if h.delta > 0 {
+            let left: Option<i64> = sqlx::query_scalar(
+                "UPDATE inventory SET reserved = reserved + $1 \
+                 WHERE variant_id = $2 AND on_hand - reserved >= $1 RETURNING on_hand - reserved",
+            )
+            .bind(units)
+            .bind(&h.variant_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match left {
+                Some(left) => (true, left),
+                None => (false, free_units(&mut *conn, &h.variant_id).await?),
+            }
+        } else {
+            let left: Option<i64> = sqlx::query_scalar(
+                "UPDATE inventory SET reserved = reserved - $1 \
+                 WHERE variant_id = $2 AND reserved >= $1 RETURNING on_hand - reserved",
+            )
+            .bind(units)
+            .bind(&h.variant_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let left = left.ok_or_else(|| {
+                StoreError::Inconsistent(format!(
+                    "releasing {units} units of {} that are not held",
+                    h.variant_id
+                ))
+            })?;
+            (true, left)
+        };
+        out.push(HoldOutcome {
+            variant_id: h.variant_id.clone(),
+            granted,
+            available: u32::try_from(available.max(0)).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(out)
+}
+
+async fn free_units(conn: &mut AnyConnection, variant_id: &str) -> Result<i64, StoreError> {
+    let left: Option<i64> =
+        sqlx::query_scalar("SELECT on_hand - reserved FROM inventory WHERE variant_id = $1")
+            .bind(variant_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(left.unwrap_or(0))
+}
+
+/// `(on_hand, reserved)` of a variant.
+pub async fn levels(pool: &AnyPool, variant_id: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT on_hand, reserved FROM inventory WHERE variant_id = $1")
+            .bind(variant_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Sets the units on hand of a variant (never below what is held).
+pub async fn set_on_hand(
+    pool: &AnyPool,
+    variant_id: &str,
+    on_hand: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE inventory SET on_hand = CASE WHEN reserved > $1 THEN reserved ELSE $1 END WHERE variant_id = $2",
+    )
+    .bind(on_hand)
+    .bind(variant_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
