@@ -172,7 +172,7 @@ mod tests {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|i| Value::from(i)),
+            any::<i64>().prop_map(Value::from),
             "[a-z]{0,6}".prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {

@@ -756,6 +756,9 @@ fn price_cents(dollars: u64) -> i64 {
     i64::try_from(dollars.max(1) * 100 - 1).unwrap_or(i64::MAX)
 }
 
+/// The seed the committed demo catalog was generated with.
+pub const DEMO_RNG_SEED: u64 = 20_260_417;
+
 /// How many products `generate` makes for the demo: every model of every family once.
 pub fn demo_size() -> usize {
     FAMILIES.iter().map(|f| f.models.len()).sum()
@@ -986,6 +989,3 @@ mod tests {
         assert_eq!(slug("Winter in Valparaíso"), "winter-in-valparaiso");
     }
 }
-
-/// The seed the committed demo catalog was generated with.
-pub const DEMO_RNG_SEED: u64 = 2026_04_17;

@@ -82,18 +82,33 @@ pub struct Buyer {
     pub tax_exemption: Option<TaxExemption>,
 }
 
-/// A deliberately plain e-mail check: one `@`, a non-empty local part, a dotted domain, no
-/// spaces. Real verification is sending mail; this only catches typos an agent can fix.
+/// A conservative e-mail check: a dot-atom local part and a dotted DNS name with an alphabetic
+/// top-level label. Everything it accepts is a valid RFC 5321 mailbox, so an address that passes
+/// can be echoed in a session without breaking the schema's `format: email`; real verification
+/// is sending mail.
 pub fn email_is_plausible(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
+    let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(atom_char));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.len())
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let domain_ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    local_ok && domain_ok
 }
 
 #[cfg(test)]
@@ -109,5 +124,8 @@ mod tests {
         assert!(!email_is_plausible("ja ne@example.com"));
         assert!(!email_is_plausible("@example.com"));
         assert!(!email_is_plausible("a@b@c.com"));
+        assert!(!email_is_plausible("a..b@example.com"));
+        assert!(!email_is_plausible("a@-example.com"));
+        assert!(!email_is_plausible("a@example.c0m"));
     }
 }

@@ -280,11 +280,13 @@ fn fulfillment_in(f: w::FulfillmentDetails) -> party::FulfillmentDetails {
     }
 }
 
+/// An e-mail that fails the check is reported in `messages[]` and not echoed, so the session
+/// stays valid against the schema's `format: email`.
 fn fulfillment_out(f: &party::FulfillmentDetails) -> w::FulfillmentDetails {
     w::FulfillmentDetails {
         name: f.name.clone(),
         phone_number: f.phone_number.clone(),
-        email: f.email.clone(),
+        email: f.email.clone().filter(|e| party::email_is_plausible(e)),
         address: f.address.as_ref().map(address_out),
     }
 }
@@ -626,7 +628,12 @@ fn render_session(s: &Session, ctx: &RenderContext<'_>) -> w::CheckoutSession {
             }),
             extensions: None,
         },
-        buyer: s.buyer.as_ref().map(buyer_out),
+        // Likewise a buyer whose (required) e-mail is invalid is left out until it is fixed.
+        buyer: s
+            .buyer
+            .as_ref()
+            .filter(|b| party::email_is_plausible(&b.email))
+            .map(buyer_out),
         status: match s.status {
             Status::NotReadyForPayment => w::SessionStatus::NotReadyForPayment,
             Status::ReadyForPayment => w::SessionStatus::ReadyForPayment,

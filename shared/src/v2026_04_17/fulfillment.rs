@@ -94,7 +94,8 @@ pub struct LocalDeliveryOption {
 pub enum FulfillmentOption {
     Shipping(ShippingOption),
     Digital(DigitalOption),
-    Pickup(PickupOption),
+    // Boxed: a pickup location with its address is several times larger than the others.
+    Pickup(Box<PickupOption>),
     LocalDelivery(LocalDeliveryOption),
 }
 

@@ -1,0 +1,128 @@
+//! Inventory holds: reserved while a session is open, never oversold, released when it ends.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, create_body, spawn_app};
+use crate::on_both_backends;
+
+async fn two_sessions_cannot_both_hold_the_last_unit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let variant = app.physical_variant(false, 1);
+    app.set_stock(&variant, 1).await;
+    let body = create_body(&[&variant], Some("CA"));
+    let (a, b) = tokio::join!(app.create(body.clone()), app.create(body.clone()));
+    let ready = [&a, &b]
+        .iter()
+        .filter(|r| r.status_text() == "ready_for_payment")
+        .count();
+    assert_eq!(ready, 1, "exactly one session holds the last unit");
+    let loser = if a.status_text() == "ready_for_payment" {
+        &b
+    } else {
+        &a
+    };
+    assert_eq!(
+        loser.status, 201,
+        "the other session still exists, so the agent can talk about it"
+    );
+    assert!(loser.has_message("error", "out_of_stock"));
+    assert_eq!(
+        loser.message_param("out_of_stock").as_deref(),
+        Some("$.line_items[0]")
+    );
+    assert_eq!(
+        loser.body["line_items"][0]["availability_status"],
+        "out_of_stock"
+    );
+    assert_eq!(app.stock(&variant).await, (1, 1));
+
+    // When the winner cancels, the loser can get the unit on its next update.
+    let winner = if a.status_text() == "ready_for_payment" {
+        &a
+    } else {
+        &b
+    };
+    app.cancel(&winner.id(), None).await;
+    assert_eq!(app.stock(&variant).await, (1, 0));
+    let retried = app
+        .update(&loser.id(), json!({"order_notes": "try again"}))
+        .await;
+    assert_eq!(retried.status_text(), "ready_for_payment");
+    assert_eq!(app.stock(&variant).await, (1, 1));
+}
+
+async fn many_concurrent_buyers_never_oversell(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let variant = app.physical_variant(false, 3);
+    app.set_stock(&variant, 3).await;
+    let body = create_body(&[&variant], Some("NY"));
+    let results = futures::future::join_all((0..12).map(|_| app.create(body.clone()))).await;
+    let holding = results
+        .iter()
+        .filter(|r| r.status_text() == "ready_for_payment")
+        .count();
+    assert_eq!(holding, 3);
+    assert_eq!(app.stock(&variant).await, (3, 3));
+}
+
+async fn partial_stock_and_per_order_limits_are_explained(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let variant =
+        app.find_variant(|p, v| !p.digital && p.max_quantity_per_order >= 4 && v.stock >= 1);
+    app.set_stock(&variant, 2).await;
+    let r = app
+        .create(create_body(&[&variant, &variant, &variant], Some("CA")))
+        .await;
+    assert!(r.has_message("error", "low_stock"));
+    assert_eq!(r.body["line_items"][0]["available_quantity"], 2);
+    assert_eq!(r.status_text(), "not_ready_for_payment");
+    assert_eq!(
+        app.stock(&variant).await.1,
+        0,
+        "a line that cannot be filled holds nothing new"
+    );
+    let id = r.id();
+    let r = app
+        .update(
+            &id,
+            json!({"line_items": [{"id": variant}, {"id": variant}]}),
+        )
+        .await;
+    assert_eq!(r.status_text(), "ready_for_payment");
+    assert!(r.has_message("warning", "low_stock"), "{:?}", r.messages());
+    assert_eq!(app.stock(&variant).await.1, 2);
+
+    let limit = app
+        .state
+        .catalog
+        .variant(&variant)
+        .expect("known")
+        .product
+        .max_quantity_per_order as usize;
+    app.set_stock(&variant, 100).await;
+    let too_many: Vec<serde_json::Value> = (0..=limit).map(|_| json!({"id": variant})).collect();
+    let r = app.update(&id, json!({"line_items": too_many})).await;
+    assert!(r.has_message("error", "quantity_exceeded"));
+    assert_eq!(r.status_text(), "not_ready_for_payment");
+    assert_eq!(
+        app.stock(&variant).await.1,
+        2,
+        "over the limit, the line keeps what it had"
+    );
+}
+
+async fn out_of_stock_items_are_reported_not_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let variant = app.find_variant(|p, v| !p.digital && v.stock == 0);
+    let r = app.create(create_body(&[&variant], Some("CA"))).await;
+    assert_eq!(r.status, 201);
+    assert!(r.has_message("error", "out_of_stock"));
+    assert_eq!(r.status_text(), "not_ready_for_payment");
+}
+
+on_both_backends!(
+    two_sessions_cannot_both_hold_the_last_unit,
+    many_concurrent_buyers_never_oversell,
+    partial_stock_and_per_order_limits_are_explained,
+    out_of_stock_items_are_reported_not_refused,
+);
