@@ -1,1 +1,102 @@
-fn main() {}
+//! `acp-load`: drives a server with N concurrent keep-alive connections for a fixed time and
+//! reports throughput and latency percentiles. Closed loop: each connection sends its next
+//! request when the previous answer has arrived, so latency is never hidden by queueing in the
+//! load generator itself.
+
+mod ceiling;
+mod drive;
+mod scenario;
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "acp-load", about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure one scenario and print one JSON line with the results.
+    Run {
+        #[arg(value_enum)]
+        scenario: scenario::Kind,
+        /// The server's base URL (http only).
+        #[arg(long, default_value = "http://127.0.0.1:4001")]
+        url: String,
+        /// The agent API key for the merchant.
+        #[arg(long, default_value = "bench_agent_key_0123456789")]
+        key: String,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Measured seconds (after the warm-up).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// A label copied into the output (e.g. the database).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// A catalog seed file with plenty of stock, so a benchmark never runs out.
+    Catalog {
+        #[arg(long, default_value_t = 1_000_000)]
+        stock: u32,
+    },
+    /// The ceiling: a bare axum handler doing one insert into the same database.
+    CeilingServer {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 4100)]
+        port: u16,
+        #[arg(long, default_value_t = 16)]
+        max_connections: u32,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Run {
+            scenario,
+            url,
+            key,
+            connections,
+            seconds,
+            warmup,
+            label,
+        } => {
+            let target = drive::Target::parse(&url)?;
+            let plan = scenario::prepare(scenario, &target, &key).await?;
+            let report = drive::run(
+                &target,
+                plan,
+                connections,
+                Duration::from_secs(warmup),
+                Duration::from_secs(seconds),
+            )
+            .await?;
+            println!("{}", report.to_json(&label, scenario, connections));
+            Ok(())
+        }
+        Command::Catalog { stock } => {
+            let mut seed = merchant::catalog::generate::generate(
+                merchant::catalog::generate::demo_size(),
+                merchant::catalog::generate::DEMO_RNG_SEED,
+            );
+            for v in seed.products.iter_mut().flat_map(|p| p.variants.iter_mut()) {
+                v.stock = stock;
+            }
+            println!("{}", serde_json::to_string(&seed)?);
+            Ok(())
+        }
+        Command::CeilingServer {
+            database_url,
+            port,
+            max_connections,
+        } => ceiling::serve(&database_url, port, max_connections).await,
+    }
+}

@@ -4,14 +4,18 @@
 use axum::http::StatusCode;
 use shared::idempotency::IdempotencyKey;
 
-use crate::domain::session::{self, Context, Patch};
+use crate::domain::session::{self, Context, HoldOutcome, LOW_STOCK, Patch};
 use crate::error::ApiError;
 use crate::idempotency::{Reply, replay_winner};
 use crate::ids;
 use crate::protocol::{RenderContext, WireVersion};
 use crate::state::AppState;
 use crate::store::idempotency::Scope;
-use crate::store::{self, sessions::Versioned};
+use crate::store::{self, fast_create, sessions::Versioned};
+
+/// Units that must stay free after a fast-path hold: above [`LOW_STOCK`], a session does not
+/// show the exact count, so the response can be rendered before the database has answered.
+const FAST_PATH_MARGIN: u32 = LOW_STOCK + 1;
 
 /// How often a write retries after another request changed the same session first.
 const MAX_ATTEMPTS: usize = 8;
@@ -55,23 +59,53 @@ pub async fn create<V: WireVersion>(
         &mut ids::line_item,
     )?;
 
+    let holds = session::holds(&session);
+    let render = render_ctx(state);
+
+    // Fast path: assume every hold leaves plenty of stock, and write it all in one round trip.
+    if input.attribution.is_none() {
+        let mut fast = session.clone();
+        let plenty: Vec<HoldOutcome> = holds
+            .iter()
+            .map(|h| HoldOutcome {
+                variant_id: h.variant_id.clone(),
+                granted: true,
+                available: FAST_PATH_MARGIN,
+            })
+            .collect();
+        session::apply_outcomes(&mut fast, &plenty);
+        session::evaluate(&mut fast, Patch::Keep, &ctx)?;
+        let reply = Reply::new(StatusCode::CREATED, V::session_body(&fast, &render)?);
+        let stored = reply.to_stored(fingerprint);
+        match fast_create::create(&state.db, &fast, &holds, FAST_PATH_MARGIN, scope, &stored)
+            .await?
+        {
+            fast_create::Outcome::Created => {
+                tracing::info!(session = %fast.id, status = fast.status.as_str(), "checkout session created");
+                return Ok(reply);
+            }
+            fast_create::Outcome::KeyTaken => {
+                return replay_winner(state, scope, fingerprint).await;
+            }
+            fast_create::Outcome::NotEnoughStock => {}
+        }
+    }
+
+    // Exact path: take what can be taken and say precisely what could not.
     let mut tx = state
         .db
         .write
         .begin()
         .await
         .map_err(store::StoreError::from)?;
-    let outcomes = store::inventory::apply(&mut tx, &session::holds(&session)).await?;
+    let outcomes = store::inventory::apply(&mut tx, &holds).await?;
     session::apply_outcomes(&mut session, &outcomes);
     session::evaluate(&mut session, Patch::Keep, &ctx)?;
     store::sessions::insert(&mut tx, &session).await?;
     if let Some(attribution) = &input.attribution {
         store::records::insert_attribution(&mut tx, &session.id, "first", attribution, now).await?;
     }
-    let reply = Reply::new(
-        StatusCode::CREATED,
-        V::session_body(&session, &render_ctx(state))?,
-    );
+    let reply = Reply::new(StatusCode::CREATED, V::session_body(&session, &render)?);
     if !store::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
         tx.rollback().await.map_err(store::StoreError::from)?;
         return replay_winner(state, scope, fingerprint).await;

@@ -74,6 +74,15 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(acquire)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Session documents and stored responses are a few KB, above the
+                            // TOAST threshold; lz4 compresses them at a fraction of the CPU of
+                            // the default pglz. Servers built without lz4 keep the default.
+                            let _ = conn.execute("SET default_toast_compression = 'lz4'").await;
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await
                     .context("connecting to PostgreSQL")?;

@@ -84,11 +84,23 @@ pub async fn replay_winner(
     }
 }
 
+/// When a stored response is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Before running the operation.
+    First,
+    /// Only when the operation finds the key taken as it stores its own response: for
+    /// operations whose every write path stores the key atomically with its effect, so that
+    /// the common case (a new key) costs no extra read.
+    OnConflict,
+}
+
 /// Runs `op` at most once per (agent, path, key), per the rules above.
 pub async fn run<F, Fut>(
     state: &AppState,
     scope: Scope,
     fingerprint: &str,
+    lookup: Lookup,
     op: F,
 ) -> Result<Reply, ApiError>
 where
@@ -96,7 +108,9 @@ where
     Fut: Future<Output = Result<Reply, ApiError>>,
 {
     let _guard = state.inflight.claim(&scope)?;
-    if let Some(stored) = store::idempotency::find(&state.db.read, &scope).await? {
+    if lookup == Lookup::First
+        && let Some(stored) = store::idempotency::find(&state.db.read, &scope).await?
+    {
         return replay(stored, fingerprint);
     }
     match op(scope.clone()).await {

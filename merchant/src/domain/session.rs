@@ -28,6 +28,9 @@ use super::shipping::{self, OptionKind, Quote};
 use super::tax;
 use crate::catalog::{Catalog, Entry};
 
+/// At or below this many units left, buyers are told stock is low.
+pub const LOW_STOCK: u32 = 3;
+
 /// Interventions this merchant can run. 3-D Secure joins when payments do.
 pub const SELLER_INTERVENTIONS: &[&str] = &[];
 
@@ -111,7 +114,9 @@ pub struct Line {
     pub quantity: u32,
     /// Units of this variant held in inventory for this session.
     pub reserved: u32,
-    /// Units still free in inventory when this line last tried to hold more.
+    /// Units still free in inventory when this line last tried to hold more, kept only when
+    /// it matters to the buyer: when the line is short, or stock is at or below [`LOW_STOCK`].
+    /// `None` means "plenty", so a session reads the same whatever the exact count was.
     pub available: Option<u32>,
     /// The unit price the agent last said it expected, to warn it when ours differs.
     pub agent_unit_amount: Option<i64>,
@@ -490,7 +495,7 @@ pub fn apply_outcomes(session: &mut Session, outcomes: &[HoldOutcome]) {
             if o.granted {
                 line.reserved = line.target_hold();
             }
-            line.available = Some(o.available);
+            line.available = (!o.granted || o.available <= LOW_STOCK).then_some(o.available);
         }
     }
 }
@@ -858,7 +863,7 @@ fn stock_messages(line: &Line, param: &str) -> Vec<Message> {
                 format!("Only {obtainable} of {name} can be ordered right now."),
             )
         });
-    } else if line.available.is_some_and(|a| a <= 3) {
+    } else if line.available.is_some_and(|a| a <= LOW_STOCK) {
         out.push(Message::warning(
             WarningCode::LowStock,
             param,

@@ -12,8 +12,8 @@ use super::{CreateInput, IntentTraceRecord, RenderContext, WireVersion, parse_bo
 use crate::domain::message::{self, Kind};
 use crate::domain::party;
 use crate::domain::session::{
-    CreateCommand, Line, Patch, RequestError, RequestedItem, SelectionRequest, Session, Status,
-    UpdateCommand,
+    self, CreateCommand, Line, Patch, RequestError, RequestedItem, SelectionRequest, Session,
+    Status, UpdateCommand,
 };
 use crate::domain::shipping::{OptionKind, Quote};
 use crate::error::ApiError;
@@ -370,13 +370,14 @@ fn line_item(l: &Line, base_url: &str) -> w::LineItem {
     totals.push(total(w::TotalType::Total, "Total", p.total));
 
     let obtainable = l.reserved + l.available.unwrap_or(0);
-    let availability = if l.reserved == l.quantity && l.available.is_none_or(|a| a > 3) {
-        w::AvailabilityStatus::InStock
-    } else if obtainable == 0 {
-        w::AvailabilityStatus::OutOfStock
-    } else {
-        w::AvailabilityStatus::LowStock
-    };
+    let availability =
+        if l.reserved == l.quantity && l.available.is_none_or(|a| a > session::LOW_STOCK) {
+            w::AvailabilityStatus::InStock
+        } else if obtainable == 0 {
+            w::AvailabilityStatus::OutOfStock
+        } else {
+            w::AvailabilityStatus::LowStock
+        };
     let s = &l.snapshot;
     w::LineItem {
         id: l.id.clone(),

@@ -9,7 +9,7 @@ use shared::ApiVersion;
 use crate::checkout::{self, scope};
 use crate::error::ApiError;
 use crate::extract::{Agent, IdemKey, JsonBody, Version};
-use crate::idempotency::{self, Reply};
+use crate::idempotency::{self, Lookup, Reply};
 use crate::protocol::V2026_04_17;
 use crate::state::AppState;
 
@@ -30,20 +30,26 @@ async fn create(
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, "/checkout_sessions".into(), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(state, scope, &body.fingerprint, |scope| async move {
-        match version {
-            ApiVersion::V2026_04_17 => {
-                checkout::create::<V2026_04_17>(
-                    state,
-                    &agent,
-                    &body.bytes,
-                    &scope,
-                    &body.fingerprint,
-                )
-                .await
+    idempotency::run(
+        state,
+        scope,
+        &body.fingerprint,
+        Lookup::OnConflict,
+        |scope| async move {
+            match version {
+                ApiVersion::V2026_04_17 => {
+                    checkout::create::<V2026_04_17>(
+                        state,
+                        &agent,
+                        &body.bytes,
+                        &scope,
+                        &body.fingerprint,
+                    )
+                    .await
+                }
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -70,21 +76,27 @@ async fn update(
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, format!("/checkout_sessions/{id}"), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(state, scope, &body.fingerprint, |scope| async move {
-        match version {
-            ApiVersion::V2026_04_17 => {
-                checkout::update::<V2026_04_17>(
-                    state,
-                    &agent,
-                    &id,
-                    &body.bytes,
-                    &scope,
-                    &body.fingerprint,
-                )
-                .await
+    idempotency::run(
+        state,
+        scope,
+        &body.fingerprint,
+        Lookup::First,
+        |scope| async move {
+            match version {
+                ApiVersion::V2026_04_17 => {
+                    checkout::update::<V2026_04_17>(
+                        state,
+                        &agent,
+                        &id,
+                        &body.bytes,
+                        &scope,
+                        &body.fingerprint,
+                    )
+                    .await
+                }
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -99,20 +111,26 @@ async fn cancel(
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, format!("/checkout_sessions/{id}/cancel"), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(state, scope, &body.fingerprint, |scope| async move {
-        match version {
-            ApiVersion::V2026_04_17 => {
-                checkout::cancel::<V2026_04_17>(
-                    state,
-                    &agent,
-                    &id,
-                    &body.bytes,
-                    &scope,
-                    &body.fingerprint,
-                )
-                .await
+    idempotency::run(
+        state,
+        scope,
+        &body.fingerprint,
+        Lookup::First,
+        |scope| async move {
+            match version {
+                ApiVersion::V2026_04_17 => {
+                    checkout::cancel::<V2026_04_17>(
+                        state,
+                        &agent,
+                        &id,
+                        &body.bytes,
+                        &scope,
+                        &body.fingerprint,
+                    )
+                    .await
+                }
             }
-        }
-    })
+        },
+    )
     .await
 }

@@ -2,6 +2,7 @@
 //! compose them into one atomic unit; they never decide policy.
 
 pub mod catalog;
+pub mod fast_create;
 pub mod idempotency;
 pub mod inventory;
 pub mod records;

@@ -58,7 +58,7 @@ macro_rules! on_both_backends {
 /// silent skip when PostgreSQL is missing: the tests fail and say why.
 fn postgres_admin_url() -> String {
     std::env::var("ACP_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+        .unwrap_or_else(|_| "postgres://postgres:acp_test@127.0.0.1:5432/postgres".to_owned())
 }
 
 pub struct TestApp {

@@ -120,7 +120,61 @@ async fn out_of_stock_items_are_reported_not_refused(backend: Backend) {
     assert_eq!(r.status_text(), "not_ready_for_payment");
 }
 
+async fn low_stock_takes_the_exact_path_and_leaves_nothing_half_done(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let plenty = app.physical_variant(false, 20);
+    let scarce = app.find_variant(|p, v| !p.digital && v.id != plenty && v.stock >= 1);
+    // Five free units: one is taken and four remain, more than the low-stock threshold.
+    app.set_stock(&scarce, 5).await;
+    let r = app.create(create_body(&[&scarce], Some("CA"))).await;
+    assert_eq!(r.status_text(), "ready_for_payment");
+    assert!(
+        r.body["line_items"][0].get("available_quantity").is_none(),
+        "plenty is not counted"
+    );
+    assert!(!r.has_message("warning", "low_stock"));
+    // Now four free: one taken leaves three, which the buyer is told about.
+    let r = app.create(create_body(&[&scarce], Some("CA"))).await;
+    assert_eq!(
+        r.body["line_items"][0]["available_quantity"], 4,
+        "the line's 1 plus 3 still free"
+    );
+    assert!(r.has_message("warning", "low_stock"));
+    assert_eq!(app.stock(&scarce).await, (5, 2));
+
+    // A cart with a plentiful and a scarce line: the one-statement attempt fails as a whole,
+    // and the exact path holds each unit exactly once.
+    app.set_stock(&scarce, 3).await;
+    let before_plenty = app.stock(&plenty).await.1;
+    let r = app
+        .create(create_body(&[&plenty, &scarce], Some("CA")))
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(app.stock(&plenty).await.1, before_plenty + 1);
+    assert_eq!(app.stock(&scarce).await, (3, 3));
+    assert!(r.has_message("warning", "low_stock"));
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("query");
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency_keys")
+        .fetch_one(&app.state.db.read)
+        .await
+        .expect("query");
+    assert_eq!(
+        (sessions, keys),
+        (3, 3),
+        "one session and one stored response per create"
+    );
+    assert_eq!(
+        app.get(&r.id()).await.body,
+        r.body,
+        "what was stored is what was answered"
+    );
+}
+
 on_both_backends!(
+    low_stock_takes_the_exact_path_and_leaves_nothing_half_done,
     two_sessions_cannot_both_hold_the_last_unit,
     many_concurrent_buyers_never_oversell,
     partial_stock_and_per_order_limits_are_explained,
