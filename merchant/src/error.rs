@@ -162,7 +162,7 @@ impl ApiError {
                     StateError::Canceled => "session_canceled",
                     StateError::Expired => "session_expired",
                 };
-                E::invalid_request(code, format!("{s}; it cannot be changed."))
+                E::invalid_request(code, format!("{s} and cannot be changed."))
             }
             SessionNotFound => E::invalid_request(
                 "session_not_found",

@@ -252,9 +252,9 @@ pub enum RequestError {
 /// A transition the session's state forbids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
-    #[error("the checkout session is already canceled")]
+    #[error("The checkout session is already canceled")]
     Canceled,
-    #[error("the checkout session has expired")]
+    #[error("The checkout session has expired")]
     Expired,
 }
 

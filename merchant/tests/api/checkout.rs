@@ -5,7 +5,7 @@ use shared::client::RequestOptions;
 use shared::idempotency::IdempotencyKey;
 use shared::v2026_04_17 as w;
 
-use crate::helpers::{Backend, Resp, address, create_body, spawn_app};
+use crate::helpers::{Backend, Resp, address, assert_valid, create_body, spawn_app};
 use crate::on_both_backends;
 
 /// The arithmetic every session must satisfy, whatever is in it.
@@ -498,6 +498,7 @@ async fn the_typed_client_drives_the_whole_flow(backend: Backend) {
     });
     let key = IdempotencyKey::parse("typed-create-1").expect("key");
     let created = app.client.create(&req, &key, &opts).await.expect("created");
+    assert_valid("CheckoutSession", &created.raw);
     assert_eq!(created.status, 201);
     assert_eq!(created.body.status, w::SessionStatus::NotReadyForPayment);
 
@@ -544,6 +545,9 @@ async fn the_typed_client_drives_the_whole_flow(backend: Backend) {
         .await
         .expect_err("405");
     assert_eq!(err.status(), Some(405));
+    if let shared::client::ClientError::Api { raw, .. } = &err {
+        assert_valid("Error", raw);
+    }
     assert_eq!(
         err.api_error().map(|e| e.code.as_str()),
         Some("session_canceled")

@@ -409,6 +409,13 @@ impl Drop for TestApp {
     }
 }
 
+/// Checks a body received through the typed client against `#/$defs/{def}`.
+pub fn assert_valid(def: &str, body: &Value) {
+    if let Err(e) = schemas(ApiVersion::V2026_04_17).validate(Bundle::Checkout, def, body) {
+        panic!("{def} does not validate: {e}\nbody: {body:#}");
+    }
+}
+
 /// The schema a response of this endpoint and status must match.
 fn assert_conforms(method: &Method, path: &str, status: u16, body: &Value) {
     let def = if !(200..300).contains(&status) {

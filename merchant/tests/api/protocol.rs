@@ -20,6 +20,7 @@ async fn discovery_is_public_cacheable_and_valid(backend: Backend) {
     assert_eq!(r.body["capabilities"]["services"], json!(["checkout"]));
     // The typed client reads it too.
     let typed = app.client.discovery().await.expect("discovery");
+    crate::helpers::assert_valid("DiscoveryResponse", &typed.raw);
     assert_eq!(typed.body.api_base_url, app.base_url);
 }
 
