@@ -6,12 +6,11 @@ use shared::idempotency::IdempotencyKey;
 
 use crate::domain::session::{self, Context, HoldOutcome, LOW_STOCK, Patch};
 use crate::error::ApiError;
-use crate::idempotency::{Reply, replay_winner};
 use crate::ids;
 use crate::protocol::{RenderContext, WireVersion};
 use crate::state::AppState;
-use crate::store::idempotency::Scope;
 use crate::store::{self, fast_create, sessions::Versioned};
+use kit::idempotency::{Reply, Scope, replay_winner};
 
 /// Units that must stay free after a fast-path hold: above [`LOW_STOCK`], a session does not
 /// show the exact count, so the response can be rendered before the database has answered.
@@ -85,7 +84,7 @@ pub async fn create<V: WireVersion>(
                 return Ok(reply);
             }
             fast_create::Outcome::KeyTaken => {
-                return replay_winner(state, scope, fingerprint).await;
+                return replay_winner(&state.db, scope, fingerprint).await;
             }
             fast_create::Outcome::NotEnoughStock => {}
         }
@@ -106,9 +105,9 @@ pub async fn create<V: WireVersion>(
         store::records::insert_attribution(&mut tx, &session.id, "first", attribution, now).await?;
     }
     let reply = Reply::new(StatusCode::CREATED, V::session_body(&session, &render)?);
-    if !store::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
+    if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
         tx.rollback().await.map_err(store::StoreError::from)?;
-        return replay_winner(state, scope, fingerprint).await;
+        return replay_winner(&state.db, scope, fingerprint).await;
     }
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(session = %session.id, status = session.status.as_str(), "checkout session created");
@@ -171,9 +170,9 @@ pub async fn update<V: WireVersion>(
             StatusCode::OK,
             V::session_body(&session, &render_ctx(state))?,
         );
-        if !store::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
+        if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
             tx.rollback().await.map_err(store::StoreError::from)?;
-            return replay_winner(state, scope, fingerprint).await;
+            return replay_winner(&state.db, scope, fingerprint).await;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
         return Ok(reply);
@@ -226,9 +225,9 @@ pub async fn cancel<V: WireVersion>(
             StatusCode::OK,
             V::session_body(&session, &render_ctx(state))?,
         );
-        if !store::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
+        if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
             tx.rollback().await.map_err(store::StoreError::from)?;
-            return replay_winner(state, scope, fingerprint).await;
+            return replay_winner(&state.db, scope, fingerprint).await;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
         tracing::info!(session = %session.id, "checkout session canceled");

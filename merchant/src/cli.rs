@@ -6,9 +6,11 @@ use clap::{Parser, Subcommand};
 
 use crate::catalog::generate;
 use crate::configuration::Settings;
-use crate::db::Db;
-use crate::startup::{Application, read_seed, shutdown_signal};
-use crate::{store, telemetry};
+use crate::startup::{Application, MIGRATOR, read_seed};
+use crate::store;
+use kit::db::Db;
+use kit::http::shutdown_signal;
+use kit::telemetry;
 
 /// The ACP demo merchant: checkout API, catalog, pricing, tax, shipping and inventory.
 #[derive(Debug, Parser)]
@@ -65,7 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init("warn");
             let settings = Settings::load(cli.config.as_deref())?;
             let seed = read_seed(file.as_deref().or(settings.catalog.seed_file.as_deref()))?;
-            let db = Db::connect(&settings.database).await?;
+            let db = Db::connect(&settings.database, &MIGRATOR).await?;
             let report =
                 store::catalog::seed(&db.write, &seed, reset_stock, chrono::Utc::now()).await?;
             db.close().await;

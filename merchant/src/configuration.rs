@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use secrecy::{ExposeSecret, SecretString};
+pub use kit::config::{ApiKeySetting, DatabaseSettings};
+use kit::config::{parse_api_keys, validate_api_keys};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -32,14 +33,6 @@ pub struct ServerSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct DatabaseSettings {
-    /// `sqlite://path/to/file.db` (created if missing) or `postgres://…`.
-    pub url: SecretString,
-    pub max_connections: u32,
-    pub acquire_timeout_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct MerchantSettings {
     pub name: String,
     /// The merchant id a Shared Payment Token must be bound to (`allowance.merchant_id`).
@@ -57,13 +50,6 @@ pub struct MerchantSettings {
 pub struct CatalogSettings {
     /// A seed file to load instead of the built-in demo catalog.
     pub seed_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiKeySetting {
-    /// The agent this key identifies; idempotency keys and sessions are scoped to it.
-    pub agent: String,
-    pub key: SecretString,
 }
 
 const DEFAULTS: &str = r#"
@@ -132,41 +118,12 @@ impl Settings {
         if self.merchant.session_ttl_secs == 0 {
             bail!("merchant.session_ttl_secs must be positive");
         }
-        let mut agents = std::collections::HashSet::new();
-        for k in &self.api_keys {
-            if k.key.expose_secret().len() < 16 {
-                bail!(
-                    "the API key of agent {:?} is shorter than 16 characters",
-                    k.agent
-                );
-            }
-            if !agents.insert(&k.agent) {
-                bail!("agent {:?} has more than one API key entry", k.agent);
-            }
-        }
-        Ok(())
+        validate_api_keys(&self.api_keys)
     }
 
     pub fn session_ttl(&self) -> chrono::Duration {
         chrono::Duration::seconds(i64::try_from(self.merchant.session_ttl_secs).unwrap_or(i64::MAX))
     }
-}
-
-/// `agent=key,agent2=key2`.
-fn parse_api_keys(s: &str) -> anyhow::Result<Vec<ApiKeySetting>> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (agent, key) = pair
-                .split_once('=')
-                .context("MERCHANT_API_KEYS entries must look like agent=key")?;
-            Ok(ApiKeySetting {
-                agent: agent.trim().to_owned(),
-                key: SecretString::from(key.trim().to_owned()),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -178,13 +135,5 @@ mod tests {
         let s = Settings::load(None).expect("defaults are valid");
         assert_eq!(s.server.port, 4001);
         assert!(s.api_keys.is_empty(), "no key is built in");
-    }
-
-    #[test]
-    fn parses_key_list() {
-        let keys = parse_api_keys("a=0123456789abcdef, b=fedcba9876543210").expect("parses");
-        assert_eq!(keys.len(), 2);
-        assert_eq!(keys[1].agent, "b");
-        assert!(parse_api_keys("nokey").is_err());
     }
 }

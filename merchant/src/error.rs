@@ -3,6 +3,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kit::http::{BodyError, KeyError, VersionError, json_response};
+use kit::idempotency::{Refusal, Reply};
 use shared::headers;
 use shared::idempotency::InvalidKey;
 
@@ -63,6 +65,55 @@ impl From<StoreError> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+impl From<VersionError> for ApiError {
+    fn from(e: VersionError) -> Self {
+        match e {
+            VersionError::Missing => ApiError::MissingApiVersion,
+            VersionError::Unsupported(v) => ApiError::UnsupportedApiVersion(v),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::Missing => ApiError::IdempotencyKeyRequired,
+            KeyError::Invalid(k) => ApiError::InvalidIdempotencyKey(k),
+        }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge(limit) => ApiError::PayloadTooLarge(limit),
+            BodyError::NotJson => ApiError::UnsupportedMediaType,
+            BodyError::Malformed(detail) => ApiError::MalformedJson(detail),
+        }
+    }
+}
+
+impl Refusal for ApiError {
+    fn in_flight() -> Self {
+        ApiError::IdempotencyInFlight
+    }
+
+    fn conflict() -> Self {
+        ApiError::IdempotencyConflict
+    }
+
+    fn is_outcome(&self) -> bool {
+        ApiError::is_outcome(self)
+    }
+
+    fn to_reply(&self) -> Reply {
+        Reply::new(
+            self.status(),
+            serde_json::to_string(&self.body()).unwrap_or_default(),
+        )
     }
 }
 
@@ -196,16 +247,6 @@ impl ApiError {
             ApiError::Request(_) | ApiError::State(_) | ApiError::SessionNotFound
         )
     }
-}
-
-/// A JSON response with a status and a pre-serialised body.
-pub fn json_response(status: StatusCode, body: String) -> Response {
-    let mut resp = (status, body).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 impl IntoResponse for ApiError {

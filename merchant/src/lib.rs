@@ -5,25 +5,23 @@
 //! - [`checkout`]: the checkout operations, each one database transaction.
 //! - [`domain`]: sessions, pricing, tax and shipping as plain functions.
 //! - [`protocol`]: per-version parsing and rendering of the ACP wire format.
-//! - [`idempotency`]: replay, conflict and in-flight rules for every POST.
 //! - [`store`]: SQL for SQLite and PostgreSQL (one code path through sqlx's Any driver).
 //! - [`catalog`]: the seed file format, the generator and product images.
-//! - [`configuration`], [`startup`], [`telemetry`], [`cli`]: running it.
+//! - [`configuration`], [`startup`], [`cli`]: running it.
+//!
+//! Database connections, telemetry, the clock, API keys and the idempotency engine come from
+//! the workspace's `kit` crate.
 
 pub mod catalog;
 pub mod checkout;
 pub mod cli;
-pub mod clock;
 pub mod configuration;
-pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
-pub mod idempotency;
 pub mod ids;
 pub mod protocol;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod telemetry;

@@ -9,11 +9,16 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::catalog::{Catalog, DEMO_SEED, SeedFile};
-use crate::clock::{Clock, SystemClock};
 use crate::configuration::Settings;
-use crate::db::Db;
-use crate::state::{ApiKeys, AppState, InFlight, Inner};
+use crate::state::{AppState, Inner};
 use crate::{checkout, routes, store};
+use kit::auth::ApiKeys;
+use kit::clock::{Clock, SystemClock};
+use kit::db::Db;
+use kit::idempotency::InFlight;
+
+/// The merchant's schema, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct Application {
     listener: TcpListener,
@@ -39,7 +44,7 @@ impl Application {
                 "no agent API keys are configured: set [[api_keys]] in the config file or MERCHANT_API_KEYS=agent=key"
             );
         }
-        let db = Db::connect(&settings.database).await?;
+        let db = Db::connect(&settings.database, &MIGRATOR).await?;
         let catalog = ensure_catalog(&db, &settings, clock.now()).await?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr)
@@ -163,32 +168,10 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(expired = n, "expired checkout sessions"),
             Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
         }
-        match store::idempotency::purge(&state.db.write, state.clock.now() - retention).await {
+        match kit::idempotency::purge(&state.db.write, state.clock.now() - retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(forgotten = n, "purged idempotency records past retention"),
             Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
         }
-    }
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }

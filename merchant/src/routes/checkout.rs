@@ -8,10 +8,10 @@ use shared::ApiVersion;
 
 use crate::checkout::{self, scope};
 use crate::error::ApiError;
-use crate::extract::{Agent, IdemKey, JsonBody, Version};
-use crate::idempotency::{self, Lookup, Reply};
+use crate::extract::{Agent, Body, IdemKey, Version};
 use crate::protocol::V2026_04_17;
 use crate::state::AppState;
+use kit::idempotency::{Lookup, Reply};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,31 +26,32 @@ async fn create(
     Agent(agent): Agent,
     Version(version): Version,
     IdemKey(key): IdemKey,
-    body: JsonBody,
+    Body(body): Body,
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, "/checkout_sessions".into(), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(
-        state,
-        scope,
-        &body.fingerprint,
-        Lookup::OnConflict,
-        |scope| async move {
-            match version {
-                ApiVersion::V2026_04_17 => {
-                    checkout::create::<V2026_04_17>(
-                        state,
-                        &agent,
-                        &body.bytes,
-                        &scope,
-                        &body.fingerprint,
-                    )
-                    .await
+    state
+        .idempotency()
+        .run(
+            scope,
+            &body.fingerprint,
+            Lookup::OnConflict,
+            |scope| async move {
+                match version {
+                    ApiVersion::V2026_04_17 => {
+                        checkout::create::<V2026_04_17>(
+                            state,
+                            &agent,
+                            &body.bytes,
+                            &scope,
+                            &body.fingerprint,
+                        )
+                        .await
+                    }
                 }
-            }
-        },
-    )
-    .await
+            },
+        )
+        .await
 }
 
 /// Retrieve a session (spec: `GET /checkout_sessions/{id}`, 200 or 404).
@@ -72,32 +73,33 @@ async fn update(
     Version(version): Version,
     IdemKey(key): IdemKey,
     Path(id): Path<String>,
-    body: JsonBody,
+    Body(body): Body,
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, format!("/checkout_sessions/{id}"), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(
-        state,
-        scope,
-        &body.fingerprint,
-        Lookup::First,
-        |scope| async move {
-            match version {
-                ApiVersion::V2026_04_17 => {
-                    checkout::update::<V2026_04_17>(
-                        state,
-                        &agent,
-                        &id,
-                        &body.bytes,
-                        &scope,
-                        &body.fingerprint,
-                    )
-                    .await
+    state
+        .idempotency()
+        .run(
+            scope,
+            &body.fingerprint,
+            Lookup::First,
+            |scope| async move {
+                match version {
+                    ApiVersion::V2026_04_17 => {
+                        checkout::update::<V2026_04_17>(
+                            state,
+                            &agent,
+                            &id,
+                            &body.bytes,
+                            &scope,
+                            &body.fingerprint,
+                        )
+                        .await
+                    }
                 }
-            }
-        },
-    )
-    .await
+            },
+        )
+        .await
 }
 
 /// Cancel a session (spec: `POST /checkout_sessions/{id}/cancel`, 200, or 405 when finished).
@@ -107,30 +109,31 @@ async fn cancel(
     Version(version): Version,
     IdemKey(key): IdemKey,
     Path(id): Path<String>,
-    body: JsonBody,
+    Body(body): Body,
 ) -> Result<Reply, ApiError> {
     let scope = scope(&agent, format!("/checkout_sessions/{id}/cancel"), &key);
     let (state, body) = (&state, &body);
-    idempotency::run(
-        state,
-        scope,
-        &body.fingerprint,
-        Lookup::First,
-        |scope| async move {
-            match version {
-                ApiVersion::V2026_04_17 => {
-                    checkout::cancel::<V2026_04_17>(
-                        state,
-                        &agent,
-                        &id,
-                        &body.bytes,
-                        &scope,
-                        &body.fingerprint,
-                    )
-                    .await
+    state
+        .idempotency()
+        .run(
+            scope,
+            &body.fingerprint,
+            Lookup::First,
+            |scope| async move {
+                match version {
+                    ApiVersion::V2026_04_17 => {
+                        checkout::cancel::<V2026_04_17>(
+                            state,
+                            &agent,
+                            &id,
+                            &body.bytes,
+                            &scope,
+                            &body.fingerprint,
+                        )
+                        .await
+                    }
                 }
-            }
-        },
-    )
-    .await
+            },
+        )
+        .await
 }

@@ -7,7 +7,9 @@ use axum::response::Response;
 use axum::routing::get;
 use shared::ApiVersion;
 
-use crate::error::{ApiError, json_response};
+use kit::http::json_response;
+
+use crate::error::ApiError;
 use crate::extract::OptionalVersion;
 use crate::protocol::{RenderContext, V2026_04_17, WireVersion};
 use crate::state::AppState;

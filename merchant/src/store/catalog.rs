@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
 
-use super::{StoreError, unix};
 use crate::catalog::{Catalog, Product, SeedFile};
+use kit::db::{StoreError, unix};
 
 /// What loading a seed file changed.
 #[derive(Debug, Clone, PartialEq, Eq)]

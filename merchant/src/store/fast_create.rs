@@ -18,9 +18,9 @@
 use sqlx::error::ErrorKind;
 use sqlx::{AssertSqlSafe, Executor};
 
-use super::idempotency::{Scope, StoredResponse};
-use super::{StoreError, unix};
-use crate::db::{Backend, Db};
+use kit::db::{Backend, Db, StoreError, unix};
+use kit::idempotency::{Scope, StoredResponse};
+
 use crate::domain::session::{Hold, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

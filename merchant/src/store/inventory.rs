@@ -3,8 +3,8 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::StoreError;
 use crate::domain::session::{Hold, HoldOutcome};
+use kit::db::StoreError;
 
 /// Applies holds in the given order (callers sort them, so row locks are always taken in the
 /// same order and concurrent transactions cannot deadlock).

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
-use super::{StoreError, unix};
+use kit::db::{StoreError, unix};
 
 pub async fn insert_intent_trace(
     conn: &mut AnyConnection,

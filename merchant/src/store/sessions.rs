@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool};
 
-use super::{StoreError, unix};
 use crate::domain::session::Session;
+use kit::db::{StoreError, unix};
 
 /// A session as read, with the version the next write must match.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! The `seed` subcommand and what `serve` does with an empty database.
 
+use kit::db::Db;
 use merchant::catalog::{DEMO_SEED, SeedFile};
 use merchant::configuration::Settings;
-use merchant::db::Db;
 use merchant::store;
 use secrecy::SecretString;
 
@@ -68,7 +68,9 @@ async fn the_cli_seeds_a_sqlite_file() {
     merchant::cli::run(cli).await.expect("seed runs");
     let mut settings = Settings::load(Some(&config)).expect("settings");
     settings.database.url = SecretString::from(url);
-    let db = Db::connect(&settings.database).await.expect("db");
+    let db = Db::connect(&settings.database, &merchant::startup::MIGRATOR)
+        .await
+        .expect("db");
     let catalog = store::catalog::load(&db.read)
         .await
         .expect("load")

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use merchant::clock::Clock;
+use kit::clock::Clock;
 
 use crate::helpers::{Backend, create_body, spawn_app_with};
 use crate::on_both_backends;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use merchant::clock::ManualClock;
+use kit::clock::ManualClock;
 use merchant::configuration::{ApiKeySetting, Settings};
 use merchant::startup::Application;
 use merchant::state::AppState;
@@ -150,7 +150,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        merchant::telemetry::init("debug,sqlx=warn");
+        kit::telemetry::init("debug,sqlx=warn");
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let url = match backend {

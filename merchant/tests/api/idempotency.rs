@@ -1,6 +1,6 @@
 //! Idempotency per ACP 2026-04-17 §6: required keys, replays, conflicts, in-flight collisions.
 
-use merchant::clock::Clock;
+use kit::clock::Clock;
 use reqwest::Method;
 use serde_json::json;
 
@@ -208,7 +208,7 @@ async fn stored_responses_are_forgotten_after_retention(backend: Backend) {
         .create_with_key(create_body(&[&variant], None), &key)
         .await;
     app.clock.advance(chrono::Duration::hours(49));
-    let purged = merchant::store::idempotency::purge(
+    let purged = kit::idempotency::purge(
         &app.state.db.write,
         app.clock.now() - chrono::Duration::hours(48),
     )

@@ -13,7 +13,25 @@ use secrecy::ExposeSecret;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
-use crate::configuration::DatabaseSettings;
+use crate::config::DatabaseSettings;
+
+/// Why a store function failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// A stored document no longer reads as the current code's type.
+    #[error("stored document is unreadable: {0}")]
+    Document(#[from] serde_json::Error),
+    /// The database disagrees with itself (e.g. a release of units that were never held).
+    #[error("inconsistent data: {0}")]
+    Inconsistent(String),
+}
+
+/// Unix seconds, the portable time representation of every table.
+pub fn unix(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -29,11 +47,13 @@ pub struct Db {
     pub backend: Backend,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 impl Db {
-    /// Connects, creating the SQLite file (and its folder) if missing, and applies migrations.
-    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+    /// Connects, creating the SQLite file (and its folder) if missing, and applies the
+    /// service's migrations.
+    pub async fn connect(
+        settings: &DatabaseSettings,
+        migrator: &'static sqlx::migrate::Migrator,
+    ) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let url = settings.url.expose_secret();
         let backend = if url.starts_with("sqlite:") {
@@ -76,7 +96,7 @@ impl Db {
                     .acquire_timeout(acquire)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // Session documents and stored responses are a few KB, above the
+                            // Documents and stored responses are often a few KB, above the
                             // TOAST threshold; lz4 compresses them at a fraction of the CPU of
                             // the default pglz. Servers built without lz4 keep the default.
                             let _ = conn.execute("SET default_toast_compression = 'lz4'").await;
@@ -93,7 +113,7 @@ impl Db {
                 }
             }
         };
-        MIGRATOR
+        migrator
             .run(&db.write)
             .await
             .context("applying database migrations")?;
