@@ -5,14 +5,16 @@ use serde_with::skip_serializing_none;
 
 use crate::api_version::ApiVersion;
 
-/// `Error.type`: the 2026-04-17 schema closes it to these three. There is no `unauthorized` or
-/// `not_found` type; 401 and 404 bodies carry `invalid_request` and say more in `code`.
+/// `Error.type`. The checkout API allows the first three; delegate payment and delegate
+/// authentication add `rate_limit_exceeded`. There is no `unauthorized` or `not_found` type:
+/// 401 and 404 bodies carry `invalid_request` and say more in `code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     InvalidRequest,
     ProcessingError,
     ServiceUnavailable,
+    RateLimitExceeded,
 }
 
 /// `{type, code, message, param?, supported_versions?}`, never wrapped in an envelope.

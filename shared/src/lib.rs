@@ -6,7 +6,8 @@
 //! - [`v2026_04_17`]: the 2026-04-17 models.
 //! - [`error`]: the flat ACP `Error` object.
 //! - [`idempotency`]: idempotency keys and body fingerprints.
-//! - [`client`]: typed reqwest clients.
+//! - [`client`]: typed reqwest clients (checkout, delegate payment and authentication, PSP).
+//! - [`psp`]: the PSP's merchant-facing payment intents API (not ACP; Stripe-shaped).
 //! - `schema` (feature `schema`): the official JSON Schema validators, one per version.
 
 pub mod api_version;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod headers;
 pub mod idempotency;
 mod open_enum;
+pub mod psp;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod v2026_04_17;

@@ -139,3 +139,33 @@ impl Schemas {
         Ok(validator)
     }
 }
+
+/// Validates a `GET /delegate_authentication/{id}` body.
+///
+/// The 2026-04-17 `DelegateAuthenticationSessionWithResult` cannot accept any body that has an
+/// `authentication_result` (an `allOf` whose first part forbids extra properties), so the body is
+/// checked as the definition evidently means: the session without the result against
+/// `DelegateAuthenticationSessionBase`, and the result against `AuthenticationResult`.
+pub fn validate_delegate_authentication_session(
+    version: ApiVersion,
+    body: &Value,
+) -> Result<(), SchemaViolation> {
+    let s = schemas(version);
+    let mut base = body.clone();
+    let result = base
+        .as_object_mut()
+        .and_then(|m| m.remove("authentication_result"));
+    s.validate(
+        Bundle::DelegateAuthentication,
+        "DelegateAuthenticationSessionBase",
+        &base,
+    )?;
+    if let Some(result) = result {
+        s.validate(
+            Bundle::DelegateAuthentication,
+            "AuthenticationResult",
+            &result,
+        )?;
+    }
+    Ok(())
+}

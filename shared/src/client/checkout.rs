@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{ApiResponse, ClientError, RequestOptions, decode};
+use super::{ApiResponse, ClientError, RequestOptions, decode, path_segment};
 use crate::headers;
 use crate::idempotency::IdempotencyKey;
 use crate::version::CheckoutVersion;
@@ -159,29 +159,5 @@ impl<V: CheckoutVersion> CheckoutClient<V> {
             req = req.header(reqwest::header::ACCEPT_LANGUAGE, lang);
         }
         req
-    }
-}
-
-/// Session ids come from the server, but a path segment is still escaped rather than trusted.
-fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_segment;
-
-    #[test]
-    fn escapes_path_segments() {
-        assert_eq!(path_segment("cs_abc-123"), "cs_abc-123");
-        assert_eq!(path_segment("../x y"), "..%2Fx%20y");
     }
 }

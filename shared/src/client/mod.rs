@@ -1,8 +1,12 @@
 //! Typed HTTP clients for the ACP APIs.
 
 mod checkout;
+mod delegate;
+mod psp;
 
 pub use checkout::CheckoutClient;
+pub use delegate::DelegateClient;
+pub use psp::{PspClient, PspError};
 
 use serde::de::DeserializeOwned;
 
@@ -104,5 +108,29 @@ pub(crate) async fn decode<T: DeserializeOwned>(
             retry_after,
             raw,
         })
+    }
+}
+
+/// Ids come from servers, but a path segment is still escaped rather than trusted.
+pub(crate) fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn escapes_path_segments() {
+        assert_eq!(path_segment("cs_abc-123"), "cs_abc-123");
+        assert_eq!(path_segment("../x y"), "..%2Fx%20y");
     }
 }

@@ -6,6 +6,8 @@
 
 mod capabilities;
 mod common;
+mod delegate_authentication;
+mod delegate_payment;
 mod discount;
 mod discovery;
 mod fulfillment;
@@ -18,6 +20,8 @@ mod webhook;
 
 pub use capabilities::*;
 pub use common::*;
+pub use delegate_authentication::*;
+pub use delegate_payment::*;
 pub use discount::*;
 pub use discovery::*;
 pub use fulfillment::*;
