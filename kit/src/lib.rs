@@ -17,3 +17,5 @@ pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

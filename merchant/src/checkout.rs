@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use shared::idempotency::IdempotencyKey;
 
+use crate::domain::payment;
 use crate::domain::session::{self, Context, HoldOutcome, LOW_STOCK, Patch};
 use crate::error::ApiError;
 use crate::ids;
@@ -74,7 +75,7 @@ pub async fn create<V: WireVersion>(
             .collect();
         session::apply_outcomes(&mut fast, &plenty);
         session::evaluate(&mut fast, Patch::Keep, &ctx)?;
-        let reply = Reply::new(StatusCode::CREATED, V::session_body(&fast, &render)?);
+        let reply = Reply::new(StatusCode::CREATED, V::session_body(&fast, None, &render)?);
         let stored = reply.to_stored(fingerprint);
         match fast_create::create(&state.db, &fast, &holds, FAST_PATH_MARGIN, scope, &stored)
             .await?
@@ -104,7 +105,10 @@ pub async fn create<V: WireVersion>(
     if let Some(attribution) = &input.attribution {
         store::records::insert_attribution(&mut tx, &session.id, "first", attribution, now).await?;
     }
-    let reply = Reply::new(StatusCode::CREATED, V::session_body(&session, &render)?);
+    let reply = Reply::new(
+        StatusCode::CREATED,
+        V::session_body(&session, None, &render)?,
+    );
     if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
         tx.rollback().await.map_err(store::StoreError::from)?;
         return replay_winner(&state.db, scope, fingerprint).await;
@@ -121,10 +125,22 @@ pub async fn retrieve<V: WireVersion>(
     id: &str,
 ) -> Result<Reply, ApiError> {
     let session = load_current(state, agent, id).await?.session;
+    let order = order_of(state, &session).await?;
     Ok(Reply::new(
         StatusCode::OK,
-        V::session_body(&session, &render_ctx(state))?,
+        V::session_body(&session, order.as_ref(), &render_ctx(state))?,
     ))
+}
+
+/// The order of a completed session.
+pub async fn order_of(
+    state: &AppState,
+    session: &session::Session,
+) -> Result<Option<crate::domain::order::Order>, ApiError> {
+    if session.status != session::Status::Completed {
+        return Ok(None);
+    }
+    Ok(store::orders::for_session(&state.db.read, &session.id).await?)
 }
 
 /// `POST /checkout_sessions/{id}`.
@@ -143,6 +159,7 @@ pub async fn update<V: WireVersion>(
             version,
         } = load_current(state, agent, id).await?;
         session::ensure_open(&session)?;
+        let abandoned = payment::abandon(&mut session);
         let now = state.clock.now();
         let ctx = Context {
             catalog: &state.catalog,
@@ -168,13 +185,14 @@ pub async fn update<V: WireVersion>(
         }
         let reply = Reply::new(
             StatusCode::OK,
-            V::session_body(&session, &render_ctx(state))?,
+            V::session_body(&session, None, &render_ctx(state))?,
         );
         if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
             tx.rollback().await.map_err(store::StoreError::from)?;
             return replay_winner(&state.db, scope, fingerprint).await;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
+        crate::complete::cancel_abandoned(state, &session.id, abandoned);
         return Ok(reply);
     }
     Err(ApiError::Unavailable(
@@ -198,6 +216,7 @@ pub async fn cancel<V: WireVersion>(
             version,
         } = load_current(state, agent, id).await?;
         let now = state.clock.now();
+        let abandoned = payment::abandon(&mut session);
         let holds = session::cancel(&mut session, now)?;
 
         let mut tx = state
@@ -223,13 +242,14 @@ pub async fn cancel<V: WireVersion>(
         }
         let reply = Reply::new(
             StatusCode::OK,
-            V::session_body(&session, &render_ctx(state))?,
+            V::session_body(&session, None, &render_ctx(state))?,
         );
         if !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await? {
             tx.rollback().await.map_err(store::StoreError::from)?;
             return replay_winner(&state.db, scope, fingerprint).await;
         }
         tx.commit().await.map_err(store::StoreError::from)?;
+        crate::complete::cancel_abandoned(state, &session.id, abandoned);
         tracing::info!(session = %session.id, "checkout session canceled");
         return Ok(reply);
     }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-pub use kit::config::{ApiKeySetting, DatabaseSettings};
+pub use kit::config::{ApiKeySetting, DatabaseSettings, ServerSettings};
 use kit::config::{parse_api_keys, validate_api_keys};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -15,21 +16,11 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub merchant: MerchantSettings,
+    pub payment: PaymentSettings,
     #[serde(default)]
     pub catalog: CatalogSettings,
     #[serde(default)]
     pub api_keys: Vec<ApiKeySetting>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ServerSettings {
-    pub host: String,
-    pub port: u16,
-    /// The URL agents reach this server at; used in links, images and discovery.
-    pub public_base_url: String,
-    pub request_body_limit_bytes: usize,
-    pub request_timeout_secs: u64,
-    pub shutdown_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +35,17 @@ pub struct MerchantSettings {
     pub expiry_sweep_interval_secs: u64,
     /// How long stored idempotent responses are kept; the spec requires at least 24 hours.
     pub idempotency_retention_secs: u64,
+}
+
+/// How this merchant reaches its PSP to redeem tokens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSettings {
+    /// The PSP's base URL (its `/v1` payment intents API).
+    pub psp_url: String,
+    /// This merchant's secret key at the PSP. No default: payments need it configured.
+    pub secret_key: SecretString,
+    /// How long one call to the PSP may take.
+    pub psp_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -74,6 +76,11 @@ support_email = "support@outfitters.example"
 session_ttl_secs = 3600
 expiry_sweep_interval_secs = 5
 idempotency_retention_secs = 172800
+
+[payment]
+psp_url = "http://localhost:4000"
+secret_key = ""
+psp_timeout_secs = 10
 "#;
 
 /// The minimum the spec allows for keeping idempotent responses.
@@ -103,16 +110,20 @@ impl Settings {
         if let Ok(keys) = std::env::var("MERCHANT_API_KEYS") {
             settings.api_keys.extend(parse_api_keys(&keys)?);
         }
-        settings.validate()?;
         Ok(settings)
     }
 
-    /// Rejects settings that would make the server unsafe or non-conforming.
+    /// Rejects settings that would make the server unsafe or non-conforming; run before serving.
     pub fn validate(&self) -> anyhow::Result<()> {
         if Duration::from_secs(self.merchant.idempotency_retention_secs) < MIN_IDEMPOTENCY_RETENTION
         {
             bail!(
                 "merchant.idempotency_retention_secs must be at least 86400 (the spec keeps keys 24 h)"
+            );
+        }
+        if self.payment.secret_key.expose_secret().len() < 16 {
+            bail!(
+                "payment.secret_key (this merchant's secret key at its PSP) must be set, at least 16 characters"
             );
         }
         if self.merchant.session_ttl_secs == 0 {
@@ -131,9 +142,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_load_and_validate() {
-        let s = Settings::load(None).expect("defaults are valid");
-        assert_eq!(s.server.port, 4001);
-        assert!(s.api_keys.is_empty(), "no key is built in");
+    fn no_secret_is_built_in() {
+        let settings = Settings::load(None).expect("defaults load");
+        assert!(settings.api_keys.is_empty());
+        let err = settings
+            .validate()
+            .expect_err("the PSP secret key has no default");
+        assert!(format!("{err:#}").contains("payment.secret_key"), "{err:#}");
     }
 }

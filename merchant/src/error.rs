@@ -46,6 +46,12 @@ pub enum ApiError {
     State(#[from] StateError),
     #[error("checkout session not found")]
     SessionNotFound,
+    /// Complete while 3-D Secure is required, without its result.
+    #[error("the checkout session requires authentication")]
+    RequiresThreeDs,
+    /// Complete on a session that is not ready for payment.
+    #[error("the checkout session is not ready for payment")]
+    NotReadyForPayment(String),
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -135,7 +141,9 @@ impl ApiError {
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             // 405 is what the spec gives for canceling a finished session; other writes to a
             // finished session get the same answer.
+            State(StateError::CompleteInProgress) => StatusCode::CONFLICT,
             State(_) | MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequiresThreeDs | NotReadyForPayment(_) => StatusCode::BAD_REQUEST,
             SessionNotFound | RouteNotFound => StatusCode::NOT_FOUND,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -209,15 +217,30 @@ impl ApiError {
                 E::invalid_request(code, r.to_string()).with_param(param.clone())
             }
             State(s) => {
-                let code = match s {
-                    StateError::Canceled => "session_canceled",
-                    StateError::Expired => "session_expired",
+                let (code, message) = match s {
+                    StateError::Canceled => ("session_canceled", format!("{s} and cannot be changed.")),
+                    StateError::Expired => ("session_expired", format!("{s} and cannot be changed.")),
+                    StateError::Completed => ("session_completed", format!("{s} and cannot be changed.")),
+                    StateError::CompleteInProgress => (
+                        "complete_in_progress",
+                        format!("{s}; retry shortly to see its outcome."),
+                    ),
                 };
-                E::invalid_request(code, format!("{s} and cannot be changed."))
+                E::invalid_request(code, message)
             }
             SessionNotFound => E::invalid_request(
                 "session_not_found",
                 "No checkout session with this id exists for this API key.",
+            ),
+            // The spec gives this error exactly (2026-04-17 §4.4).
+            RequiresThreeDs => E::invalid_request(
+                "requires_3ds",
+                "This checkout session requires issuer authentication. The request must include 'authentication_result' as provided by the issuer authentication flow.",
+            )
+            .with_param("$.authentication_result"),
+            NotReadyForPayment(why) => E::invalid_request(
+                "session_not_ready",
+                format!("The checkout session is not ready for payment: {why}"),
             ),
             RouteNotFound => E::invalid_request("not_found", "No such endpoint."),
             MethodNotAllowed => E::invalid_request(
@@ -244,7 +267,13 @@ impl ApiError {
     pub fn is_outcome(&self) -> bool {
         matches!(
             self,
-            ApiError::Request(_) | ApiError::State(_) | ApiError::SessionNotFound
+            ApiError::Request(_)
+                | ApiError::State(
+                    StateError::Canceled | StateError::Expired | StateError::Completed
+                )
+                | ApiError::SessionNotFound
+                | ApiError::RequiresThreeDs
+                | ApiError::NotReadyForPayment(_)
         )
     }
 }
@@ -264,7 +293,9 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => {
                 h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::IdempotencyInFlight | ApiError::Unavailable(_) => {
+            ApiError::IdempotencyInFlight
+            | ApiError::Unavailable(_)
+            | ApiError::State(StateError::CompleteInProgress) => {
                 h.insert(headers::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}

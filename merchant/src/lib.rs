@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`routes`]: HTTP endpoints and middleware; handlers are thin.
-//! - [`checkout`]: the checkout operations, each one database transaction.
+//! - [`checkout`]: create, retrieve, update, cancel: each one database transaction.
+//! - [`complete`]: paying through the PSP exactly once, and recovering interrupted payments.
 //! - [`domain`]: sessions, pricing, tax and shipping as plain functions.
 //! - [`protocol`]: per-version parsing and rendering of the ACP wire format.
 //! - [`store`]: SQL for SQLite and PostgreSQL (one code path through sqlx's Any driver).
@@ -15,6 +16,7 @@
 pub mod catalog;
 pub mod checkout;
 pub mod cli;
+pub mod complete;
 pub mod configuration;
 pub mod domain;
 pub mod error;

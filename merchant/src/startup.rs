@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -69,6 +70,17 @@ impl Application {
             merchant: settings.merchant.clone(),
             base_url,
             body_limit: settings.server.request_body_limit_bytes,
+            psp: shared::client::PspClient::new(
+                reqwest::Client::builder()
+                    .timeout(Duration::from_secs(settings.payment.psp_timeout_secs))
+                    .build()
+                    .context("building the PSP client")?,
+                settings.payment.psp_url.clone(),
+                settings.payment.secret_key.expose_secret(),
+            ),
+            failpoint: std::env::var("MERCHANT_FAILPOINT")
+                .ok()
+                .filter(|f| !f.is_empty()),
         });
         Ok(Self {
             listener,
@@ -151,17 +163,33 @@ pub fn read_seed(path: Option<&std::path::Path>) -> anyhow::Result<SeedFile> {
     SeedFile::parse(&text).context("loading the catalog seed")
 }
 
-/// Expires sessions whose time is up and forgets idempotency records past retention.
+/// Finishes interrupted payments, expires sessions whose time is up, and forgets idempotency
+/// records past retention.
 async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.merchant.expiry_sweep_interval_secs.max(1));
     let retention = chrono::Duration::seconds(
         i64::try_from(state.merchant.idempotency_retention_secs).unwrap_or(i64::MAX),
     );
     let mut tick = tokio::time::interval(every);
+    // On the first round every interrupted payment is from an earlier process; later, only
+    // those older than any request still running could be.
+    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.changed() => return,
+        }
+        let now = state.clock.now();
+        let cutoff = if first {
+            now
+        } else {
+            now - crate::complete::RECOVERY_GRACE
+        };
+        first = false;
+        match crate::complete::recover(&state, cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(recovered = n, "finished interrupted payments"),
+            Err(e) => tracing::warn!(error = %e, "payment recovery failed"),
         }
         match checkout::expire_due(&state).await {
             Ok(0) => {}

@@ -24,6 +24,11 @@ pub struct Inner {
     /// Where agents reach this server; no trailing slash.
     pub base_url: String,
     pub body_limit: usize,
+    /// The PSP's payment intents API, authenticated as this merchant.
+    pub psp: shared::client::PspClient,
+    /// A test hook (`MERCHANT_FAILPOINT`): `after_charge` aborts the process right after the
+    /// PSP confirms a charge and before the order is written, to prove recovery.
+    pub failpoint: Option<String>,
 }
 
 impl AppState {

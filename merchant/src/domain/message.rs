@@ -12,6 +12,7 @@ pub enum ErrorCode {
     QuantityExceeded,
     RegionRestricted,
     PaymentDeclined,
+    InterventionRequired,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,9 @@
 
 pub mod message;
 pub mod money;
+pub mod order;
 pub mod party;
+pub mod payment;
 pub mod pricing;
 pub mod session;
 pub mod shipping;

@@ -31,27 +31,40 @@ use crate::catalog::{Catalog, Entry};
 /// At or below this many units left, buyers are told stock is low.
 pub const LOW_STOCK: u32 = 3;
 
-/// Interventions this merchant can run. 3-D Secure joins when payments do.
-pub const SELLER_INTERVENTIONS: &[&str] = &[];
+/// Interventions this merchant can run (3-D Secure, through its PSP).
+pub const SELLER_INTERVENTIONS: &[&str] = &["3ds"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     NotReadyForPayment,
     ReadyForPayment,
+    /// The PSP asked for 3-D Secure; the next complete must carry its result.
+    AuthenticationRequired,
+    /// A call to the PSP is running (or was cut short by a crash, and recovery will finish it).
+    CompleteInProgress,
+    Completed,
     Canceled,
     Expired,
 }
 
 impl Status {
     pub fn is_terminal(self) -> bool {
-        matches!(self, Status::Canceled | Status::Expired)
+        matches!(self, Status::Completed | Status::Canceled | Status::Expired)
+    }
+
+    /// Computed from the cart on every write (as opposed to set by the payment flow).
+    pub fn is_cart_state(self) -> bool {
+        matches!(self, Status::NotReadyForPayment | Status::ReadyForPayment)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Status::NotReadyForPayment => "not_ready_for_payment",
             Status::ReadyForPayment => "ready_for_payment",
+            Status::AuthenticationRequired => "authentication_required",
+            Status::CompleteInProgress => "complete_in_progress",
+            Status::Completed => "completed",
             Status::Canceled => "canceled",
             Status::Expired => "expired",
         }
@@ -164,6 +177,15 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The payment being made, from the first complete until the order exists.
+    #[serde(default)]
+    pub payment: Option<super::payment::Payment>,
+    /// What the last payment attempt came to, when it did not end in an order (a decline).
+    /// Reported with the session but does not block paying again.
+    #[serde(default)]
+    pub payment_messages: Vec<Message>,
+    #[serde(default)]
+    pub order_id: Option<String>,
 }
 
 /// An item as the agent asked for it; repeated ids mean more units.
@@ -256,6 +278,10 @@ pub enum StateError {
     Canceled,
     #[error("The checkout session has expired")]
     Expired,
+    #[error("The checkout session is already completed")]
+    Completed,
+    #[error("A payment for this checkout session is being processed")]
+    CompleteInProgress,
 }
 
 impl From<Status> for Option<StateError> {
@@ -263,6 +289,8 @@ impl From<Status> for Option<StateError> {
         match s {
             Status::Canceled => Some(StateError::Canceled),
             Status::Expired => Some(StateError::Expired),
+            Status::Completed => Some(StateError::Completed),
+            Status::CompleteInProgress => Some(StateError::CompleteInProgress),
             _ => None,
         }
     }
@@ -398,6 +426,9 @@ pub fn create(
         created_at: ctx.now,
         updated_at: ctx.now,
         expires_at: ctx.now + ttl,
+        payment: None,
+        payment_messages: Vec::new(),
+        order_id: None,
     })
 }
 
@@ -535,9 +566,12 @@ pub fn cancel(session: &mut Session, now: DateTime<Utc>) -> Result<Vec<Hold>, St
     Ok(release_all(session))
 }
 
-/// Whether the session's time to live has run out while it was still open.
+/// Whether the session's time to live has run out while it was still open. A session whose
+/// payment is being processed does not expire under it: recovery finishes the payment first.
 pub fn is_due_to_expire(session: &Session, now: DateTime<Utc>) -> bool {
-    !session.status.is_terminal() && now >= session.expires_at
+    !session.status.is_terminal()
+        && session.status != Status::CompleteInProgress
+        && now >= session.expires_at
 }
 
 /// `open → expired`; returns the holds to give back.
@@ -822,7 +856,7 @@ pub fn evaluate(
     session.quotes = quotes;
     session.selections = selections;
     session.messages = messages;
-    if !session.status.is_terminal() {
+    if session.status.is_cart_state() {
         session.status = if payable {
             Status::ReadyForPayment
         } else {

@@ -271,9 +271,10 @@ fn cancel_and_expire_are_terminal_and_idempotent_in_effect() {
     )
     .expect("valid");
     assert_eq!(s.currency, "usd", "currency is matched case-insensitively");
-    assert!(
-        s.interventions.is_empty(),
-        "this merchant supports no intervention yet"
+    assert_eq!(
+        s.interventions,
+        vec!["3ds"],
+        "the intersection of what the agent and the merchant support"
     );
     assert_eq!(
         s.discount_codes,

@@ -7,6 +7,9 @@ mod v2026_04_17;
 use serde::de::DeserializeOwned;
 use shared::version::CheckoutVersion;
 
+use crate::domain::order::Order;
+use crate::domain::party::Buyer;
+use crate::domain::payment::ThreeDs;
 use crate::domain::session::{CreateCommand, Session, UpdateCommand};
 use crate::error::ApiError;
 
@@ -22,6 +25,26 @@ pub struct CreateInput {
     pub attribution: Option<serde_json::Value>,
 }
 
+/// A complete request, parsed.
+pub struct CompleteInput {
+    pub handler_id: String,
+    /// The Shared Payment Token.
+    pub token: String,
+    pub buyer: Option<Buyer>,
+    pub authentication: Option<Authentication>,
+    /// Last-touch affiliate attribution, write-only.
+    pub attribution: Option<serde_json::Value>,
+    pub order_notes: Option<String>,
+}
+
+/// The agent's 3-D Secure outcome (`authentication_result`).
+pub struct Authentication {
+    /// The spec's outcome, e.g. `authenticated`, `denied`.
+    pub outcome: String,
+    /// Present when the outcome authenticates the payment.
+    pub three_ds: Option<ThreeDs>,
+}
+
 /// A cancel's intent trace, kept for analytics and never returned.
 pub struct IntentTraceRecord {
     pub reason_code: String,
@@ -32,7 +55,13 @@ pub trait WireVersion: CheckoutVersion {
     fn parse_create(body: &[u8]) -> Result<CreateInput, ApiError>;
     fn parse_update(body: &[u8]) -> Result<UpdateCommand, ApiError>;
     fn parse_cancel(body: &[u8]) -> Result<Option<IntentTraceRecord>, ApiError>;
-    fn session_body(session: &Session, ctx: &RenderContext<'_>) -> Result<String, ApiError>;
+    fn parse_complete(body: &[u8]) -> Result<CompleteInput, ApiError>;
+    /// The session; `order` is its order once completed.
+    fn session_body(
+        session: &Session,
+        order: Option<&Order>,
+        ctx: &RenderContext<'_>,
+    ) -> Result<String, ApiError>;
     fn discovery_body(ctx: &RenderContext<'_>) -> Result<String, ApiError>;
 }
 

@@ -8,9 +8,14 @@ use shared::ApiVersion;
 use shared::v2026_04_17 as w;
 pub use shared::v2026_04_17::V2026_04_17;
 
-use super::{CreateInput, IntentTraceRecord, RenderContext, WireVersion, parse_body};
+use super::{
+    Authentication, CompleteInput, CreateInput, IntentTraceRecord, RenderContext, WireVersion,
+    parse_body,
+};
 use crate::domain::message::{self, Kind};
+use crate::domain::order::Order;
 use crate::domain::party;
+use crate::domain::payment::ThreeDs;
 use crate::domain::session::{
     self, CreateCommand, Line, Patch, RequestError, RequestedItem, SelectionRequest, Session,
     Status, UpdateCommand,
@@ -158,8 +163,106 @@ impl WireVersion for V2026_04_17 {
         }))
     }
 
-    fn session_body(session: &Session, ctx: &RenderContext<'_>) -> Result<String, ApiError> {
-        serde_json::to_string(&render_session(session, ctx))
+    fn parse_complete(body: &[u8]) -> Result<CompleteInput, ApiError> {
+        let req: w::CheckoutSessionCompleteRequest = parse_body(body)?;
+        check_order_notes(req.order_notes.as_deref())?;
+        let pd = &req.payment_data;
+        let invalid = |param: &str, message: &str| -> ApiError {
+            RequestError::Invalid {
+                param: param.to_owned(),
+                message: message.to_owned(),
+            }
+            .into()
+        };
+        if pd.purchase_order_number.is_some() {
+            return Err(invalid(
+                "$.payment_data.purchase_order_number",
+                "Purchase orders are not accepted; pay with the card handler.",
+            ));
+        }
+        let Some(handler_id) = pd.handler_id.clone() else {
+            return Err(invalid_body(
+                "missing_required_field",
+                "payment_data.handler_id is required.",
+                "$.payment_data.handler_id",
+            ));
+        };
+        if handler_id != CARD_HANDLER_ID {
+            return Err(invalid(
+                "$.payment_data.handler_id",
+                &format!("'{handler_id}' is not one of this session's payment handlers (card)."),
+            ));
+        }
+        let Some(instrument) = &pd.instrument else {
+            return Err(invalid_body(
+                "missing_required_field",
+                "payment_data.instrument is required.",
+                "$.payment_data.instrument",
+            ));
+        };
+        if instrument.kind != "card" {
+            return Err(invalid(
+                "$.payment_data.instrument.type",
+                "The card handler takes instruments of type 'card'.",
+            ));
+        }
+        if instrument.credential.kind != "spt" || instrument.credential.token.trim().is_empty() {
+            return Err(invalid(
+                "$.payment_data.instrument.credential",
+                "The card handler takes a Shared Payment Token credential of type 'spt'.",
+            ));
+        }
+        let authentication =
+            match &req.authentication_result {
+                None => None,
+                Some(r) => {
+                    if r.outcome.requires_details() && r.outcome_details.is_none() {
+                        return Err(invalid_body(
+                            "missing_required_field",
+                            "outcome_details is required for this outcome.",
+                            "$.authentication_result.outcome_details",
+                        ));
+                    }
+                    let succeeded = matches!(
+                        r.outcome,
+                        w::AuthenticationOutcome::Authenticated
+                            | w::AuthenticationOutcome::AttemptAcknowledged
+                    );
+                    Some(Authentication {
+                        outcome: enum_text(&r.outcome),
+                        three_ds: r.outcome_details.as_ref().filter(|_| succeeded).map(|d| {
+                            ThreeDs {
+                                cryptogram: d.three_ds_cryptogram.clone(),
+                                eci: enum_text(&d.electronic_commerce_indicator),
+                                transaction_id: d.transaction_id.clone(),
+                                version: d.version.clone(),
+                            }
+                        }),
+                    })
+                }
+            };
+        let attribution = req
+            .affiliate_attribution
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(CompleteInput {
+            handler_id,
+            token: instrument.credential.token.trim().to_owned(),
+            buyer: req.buyer.map(buyer_in),
+            authentication,
+            attribution,
+            order_notes: req.order_notes,
+        })
+    }
+
+    fn session_body(
+        session: &Session,
+        order: Option<&Order>,
+        ctx: &RenderContext<'_>,
+    ) -> Result<String, ApiError> {
+        serde_json::to_string(&render_session(session, order, ctx))
             .map_err(|e| ApiError::Internal(e.into()))
     }
 
@@ -495,6 +598,7 @@ fn message_out(m: &message::Message) -> w::Message {
                 message::ErrorCode::QuantityExceeded => w::ErrorCode::QuantityExceeded,
                 message::ErrorCode::RegionRestricted => w::ErrorCode::RegionRestricted,
                 message::ErrorCode::PaymentDeclined => w::ErrorCode::PaymentDeclined,
+                message::ErrorCode::InterventionRequired => w::ErrorCode::InterventionRequired,
             },
             severity: None,
             resolution,
@@ -511,11 +615,11 @@ fn payment_handler(ctx: &RenderContext<'_>) -> w::PaymentHandler {
         "psp": ctx.merchant.psp,
         "accepted_brands": ["visa", "mastercard", "amex", "discover"],
         "accepted_funding_types": ["credit", "debit", "prepaid"],
-        "supports_3ds": false,
+        "supports_3ds": true,
         "environment": "sandbox",
     });
     w::PaymentHandler {
-        id: "card".to_owned(),
+        id: CARD_HANDLER_ID.to_owned(),
         name: "dev.acp.tokenized.card".to_owned(),
         display_name: Some("Credit or debit card".to_owned()),
         version: "2026-01-22".to_owned(),
@@ -536,7 +640,10 @@ fn payment_handler(ctx: &RenderContext<'_>) -> w::PaymentHandler {
 }
 
 fn session_totals(s: &Session) -> Vec<w::Total> {
-    let t = &s.totals;
+    totals_out(&s.totals, s.lines.iter().any(|l| !l.snapshot.digital))
+}
+
+fn totals_out(t: &crate::domain::pricing::Totals, ships: bool) -> Vec<w::Total> {
     let mut out = vec![total(w::TotalType::ItemsBaseAmount, "Items", t.items_base)];
     if t.items_discount > 0 {
         out.push(total(
@@ -547,7 +654,6 @@ fn session_totals(s: &Session) -> Vec<w::Total> {
     }
     out.push(total(w::TotalType::Subtotal, "Subtotal", t.subtotal));
     if let Some(f) = t.fulfillment {
-        let ships = s.lines.iter().any(|l| !l.snapshot.digital);
         out.push(total(
             w::TotalType::Fulfillment,
             if ships { "Shipping" } else { "Delivery" },
@@ -574,7 +680,14 @@ fn session_totals(s: &Session) -> Vec<w::Total> {
     out
 }
 
-fn render_session(s: &Session, ctx: &RenderContext<'_>) -> w::CheckoutSession {
+/// The id of the one payment handler this merchant offers.
+pub const CARD_HANDLER_ID: &str = "card";
+
+fn render_session(
+    s: &Session,
+    order: Option<&Order>,
+    ctx: &RenderContext<'_>,
+) -> w::CheckoutSession {
     let base = ctx.base_url;
     // Selections grouped by option, in the order options are offered.
     let mut by_option: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -638,6 +751,9 @@ fn render_session(s: &Session, ctx: &RenderContext<'_>) -> w::CheckoutSession {
         status: match s.status {
             Status::NotReadyForPayment => w::SessionStatus::NotReadyForPayment,
             Status::ReadyForPayment => w::SessionStatus::ReadyForPayment,
+            Status::AuthenticationRequired => w::SessionStatus::AuthenticationRequired,
+            Status::CompleteInProgress => w::SessionStatus::CompleteInProgress,
+            Status::Completed => w::SessionStatus::Completed,
             Status::Canceled => w::SessionStatus::Canceled,
             Status::Expired => w::SessionStatus::Expired,
         },
@@ -653,14 +769,22 @@ fn render_session(s: &Session, ctx: &RenderContext<'_>) -> w::CheckoutSession {
         selected_fulfillment_options: (!selected.is_empty()).then_some(selected),
         fulfillment_groups: None,
         totals: session_totals(s),
-        messages: s.messages.iter().map(message_out).collect(),
+        messages: s
+            .messages
+            .iter()
+            .chain(&s.payment_messages)
+            .map(message_out)
+            .collect(),
         links: vec![
             link(w::LinkType::TermsOfUse, "Terms of use", "terms"),
             link(w::LinkType::PrivacyPolicy, "Privacy policy", "privacy"),
             link(w::LinkType::ReturnPolicy, "Return policy", "returns"),
             link(w::LinkType::ShippingPolicy, "Shipping policy", "shipping"),
         ],
-        authentication_metadata: None,
+        authentication_metadata: (s.status == Status::AuthenticationRequired)
+            .then(|| s.payment.as_ref().and_then(|p| p.authentication.as_ref()))
+            .flatten()
+            .map(authentication_metadata_out),
         created_at: Some(s.created_at),
         updated_at: Some(s.updated_at),
         expires_at: Some(s.expires_at),
@@ -683,6 +807,86 @@ fn render_session(s: &Session, ctx: &RenderContext<'_>) -> w::CheckoutSession {
             ),
         }),
         marketing_consent_options: None,
-        order: None,
+        order: order.map(|o| order_out(o, ctx)),
+    }
+}
+
+fn authentication_metadata_out(
+    a: &crate::domain::payment::AuthenticationMetadata,
+) -> w::AuthenticationMetadata {
+    w::AuthenticationMetadata {
+        acquirer_details: w::AcquirerDetails {
+            acquirer_bin: a.acquirer_bin.chars().take(11).collect(),
+            acquirer_country: a.acquirer_country.clone(),
+            acquirer_merchant_id: a.acquirer_merchant_id.chars().take(35).collect(),
+            merchant_name: a.merchant_name.chars().take(40).collect(),
+            requestor_id: None,
+        },
+        directory_server: enum_from(&a.directory_server).unwrap_or(w::DirectoryServer::Visa),
+        flow_preference: None,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// The 2026-04-17 rich order.
+pub fn order_out(o: &Order, ctx: &RenderContext<'_>) -> w::Order {
+    let permalink = format!("{}/orders/{}", ctx.base_url, o.id);
+    w::Order {
+        kind: Some(w::OrderObjectType::Order),
+        id: o.id.clone(),
+        checkout_session_id: o.session_id.clone(),
+        order_number: Some(o.number.clone()),
+        client_reference_id: None,
+        permalink_url: permalink.clone(),
+        status: Some(w::OrderStatus::from(o.status.as_str())),
+        estimated_delivery: o.shipping.as_ref().and_then(|q| {
+            Some(w::EstimatedDelivery {
+                earliest: q.earliest?,
+                latest: q.latest?,
+            })
+        }),
+        confirmation: Some(w::OrderConfirmation {
+            confirmation_number: Some(o.number.clone()),
+            confirmation_email_sent: Some(false),
+            receipt_url: Some(permalink),
+            invoice_number: None,
+            order_notes: o.notes.clone(),
+        }),
+        support: Some(w::SupportInfo {
+            email: Some(ctx.merchant.support_email.clone()),
+            phone: None,
+            hours: None,
+            help_center_url: Some(format!("{}/policies/returns", ctx.base_url)),
+        }),
+        line_items: Some(
+            o.lines
+                .iter()
+                .map(|l| w::OrderLineItem {
+                    id: l.id.clone(),
+                    title: l.title.clone(),
+                    product_id: Some(l.product_id.clone()),
+                    description: None,
+                    image_url: Some(format!("{}/images/{}.svg", ctx.base_url, l.variant_id)),
+                    url: None,
+                    quantity: w::OrderLineItemQuantity {
+                        ordered: l.ordered,
+                        current: l.current,
+                        fulfilled: Some(l.fulfilled),
+                    },
+                    unit_price: Some(l.unit_price),
+                    subtotal: Some(l.subtotal),
+                    totals: None,
+                    status: Some(w::OrderLineItemStatus::from(match () {
+                        _ if l.current == 0 => "removed",
+                        _ if l.fulfilled >= l.current => "fulfilled",
+                        _ if l.fulfilled > 0 => "partial",
+                        _ => "processing",
+                    })),
+                })
+                .collect(),
+        ),
+        fulfillments: None,
+        adjustments: None,
+        totals: Some(totals_out(&o.totals, o.lines.iter().any(|l| !l.digital))),
     }
 }

@@ -7,13 +7,16 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use crate::catalog::images;
+use crate::domain::money::format_usd;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/images/{file}", get(image))
         .route("/policies/{name}", get(policy))
+        .route("/orders/{id}", get(order_page))
 }
 
 async fn image(
@@ -60,4 +63,44 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// The order's permalink: what the buyer (or their agent) shows as the receipt. The id is
+/// unguessable, as a receipt link usually is.
+async fn order_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let o = store::orders::get(&state.db.read, &id)
+        .await?
+        .ok_or(ApiError::RouteNotFound)?;
+    let lines: String = o
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(&l.title),
+                l.current,
+                format_usd(l.subtotal)
+            )
+        })
+        .collect();
+    let delivery = o
+        .shipping
+        .as_ref()
+        .and_then(|q| q.latest)
+        .map_or_else(String::new, |d| {
+            format!("<p>Arrives by {}.</p>", d.format("%A %-d %B"))
+        });
+    Ok(Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Order {number}</title></head><body>\
+         <h1>Order {number}</h1><p>Status: {status}. Paid with {brand} ending {last4}.</p>{delivery}\
+         <table><tr><th>Item</th><th>Qty</th><th>Subtotal</th></tr>{lines}</table><p>Total: {total}</p></body></html>",
+        number = html_escape(&o.number),
+        status = o.status.as_str(),
+        brand = html_escape(&o.payment.brand),
+        last4 = html_escape(&o.payment.last4),
+        total = format_usd(o.totals.total),
+    )))
 }

@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checkout_sessions", post(create))
         .route("/checkout_sessions/{id}", get(retrieve).post(update))
+        .route("/checkout_sessions/{id}/complete", post(complete))
         .route("/checkout_sessions/{id}/cancel", post(cancel))
 }
 
@@ -123,6 +124,42 @@ async fn cancel(
                 match version {
                     ApiVersion::V2026_04_17 => {
                         checkout::cancel::<V2026_04_17>(
+                            state,
+                            &agent,
+                            &id,
+                            &body.bytes,
+                            &scope,
+                            &body.fingerprint,
+                        )
+                        .await
+                    }
+                }
+            },
+        )
+        .await
+}
+
+/// Pay (spec: `POST /checkout_sessions/{id}/complete`, 200 with the order).
+async fn complete(
+    State(state): State<AppState>,
+    Agent(agent): Agent,
+    Version(version): Version,
+    IdemKey(key): IdemKey,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Reply, ApiError> {
+    let scope = scope(&agent, format!("/checkout_sessions/{id}/complete"), &key);
+    let (state, body) = (&state, &body);
+    state
+        .idempotency()
+        .run(
+            scope,
+            &body.fingerprint,
+            Lookup::First,
+            |scope| async move {
+                match version {
+                    ApiVersion::V2026_04_17 => {
+                        crate::complete::complete::<V2026_04_17>(
                             state,
                             &agent,
                             &id,

@@ -88,3 +88,24 @@ pub async fn set_on_hand(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Turns held units into sold ones: they leave both `on_hand` and `reserved`.
+pub async fn commit(conn: &mut AnyConnection, lines: &[(String, i64)]) -> Result<(), StoreError> {
+    let mut lines = lines.to_vec();
+    lines.sort();
+    for (variant, units) in lines {
+        let done = sqlx::query(
+            "UPDATE inventory SET on_hand = on_hand - $1, reserved = reserved - $1 WHERE variant_id = $2 AND reserved >= $1",
+        )
+        .bind(units)
+        .bind(&variant)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Inconsistent(format!(
+                "selling {units} units of {variant} that are not held"
+            )));
+        }
+    }
+    Ok(())
+}

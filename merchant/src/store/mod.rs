@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod fast_create;
 pub mod inventory;
+pub mod orders;
 pub mod records;
 pub mod sessions;
 

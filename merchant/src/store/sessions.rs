@@ -74,10 +74,26 @@ pub async fn due_for_expiry(
 ) -> Result<Vec<String>, StoreError> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM checkout_sessions \
-         WHERE status IN ('not_ready_for_payment', 'ready_for_payment') AND expires_at <= $1 \
+         WHERE status IN ('not_ready_for_payment', 'ready_for_payment', 'authentication_required') AND expires_at <= $1 \
          ORDER BY expires_at LIMIT $2",
     )
     .bind(unix(now))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids)
+}
+
+/// Sessions whose payment was cut short (a crash between deciding and recording a PSP call).
+pub async fn in_progress(
+    pool: &AnyPool,
+    updated_before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM checkout_sessions WHERE status = 'complete_in_progress' AND updated_at <= $1 ORDER BY updated_at LIMIT $2",
+    )
+    .bind(unix(updated_before))
     .bind(limit)
     .fetch_all(pool)
     .await?;

@@ -6,7 +6,7 @@ use shared::idempotency::IdempotencyKey;
 use shared::v2026_04_17 as w;
 
 use crate::helpers::{Backend, Resp, address, assert_valid, create_body, spawn_app};
-use crate::on_both_backends;
+use kit::on_both_backends;
 
 /// The arithmetic every session must satisfy, whatever is in it.
 fn assert_totals_add_up(r: &Resp) {

@@ -7,7 +7,7 @@ use merchant::store;
 use secrecy::SecretString;
 
 use crate::helpers::{Backend, spawn_app};
-use crate::on_both_backends;
+use kit::on_both_backends;
 
 async fn serve_seeds_an_empty_database_with_the_demo_catalog(backend: Backend) {
     let app = spawn_app(backend).await;

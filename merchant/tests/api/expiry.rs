@@ -5,7 +5,7 @@ use serde_json::json;
 use kit::clock::Clock;
 
 use crate::helpers::{Backend, create_body, spawn_app_with};
-use crate::on_both_backends;
+use kit::on_both_backends;
 
 async fn an_expired_session_releases_its_units_on_read(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.merchant.session_ttl_secs = 600).await;

@@ -19,47 +19,12 @@ use shared::ApiVersion;
 use shared::client::CheckoutClient;
 use shared::schema::{Bundle, schemas};
 use shared::v2026_04_17::V2026_04_17;
-use sqlx::Executor;
 
 pub const API_KEY: &str = "test_agent_key_0123456789";
 pub const OTHER_API_KEY: &str = "other_agent_key_9876543210";
 pub const VERSION: &str = "2026-04-17";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generates one `#[tokio::test]` per backend for each `async fn name(backend: Backend)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::helpers::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::helpers::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
-
-/// Where the PostgreSQL tests create their databases. The test script sets it; there is no
-/// silent skip when PostgreSQL is missing: the tests fail and say why.
-fn postgres_admin_url() -> String {
-    std::env::var("ACP_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres:acp_test@127.0.0.1:5432/postgres".to_owned())
-}
+pub use kit::testing::Backend;
 
 pub struct TestApp {
     pub base_url: String,
@@ -153,10 +118,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         kit::telemetry::init("debug,sqlx=warn");
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}/merchant.db", dir.path().display()),
-        Backend::Postgres => fresh_postgres_database().await,
-    };
+    let url = kit::testing::fresh_database(backend, dir.path(), "merchant").await;
     let mut settings = Settings::load(None).expect("default settings");
     settings.server.port = 0;
     settings.server.public_base_url = String::new();
@@ -172,6 +134,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
             key: SecretString::from(OTHER_API_KEY),
         },
     ];
+    settings.payment.secret_key = SecretString::from("sk_test_merchant_for_tests_0001");
     // The sweeper runs only when a test asks for it (it is driven through the clock).
     settings.merchant.expiry_sweep_interval_secs = 3600;
     configure(&mut settings);
@@ -203,34 +166,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     }
 }
 
-async fn fresh_postgres_database() -> String {
-    sqlx::any::install_default_drivers();
-    let admin = postgres_admin_url();
-    let name = format!("acp_test_{}", uuid_like());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is needed for the postgres tests (ACP_TEST_POSTGRES_URL={admin}): {e}"
-            )
-        });
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .expect("create test database");
-    let (base, _) = admin.rsplit_once('/').expect("URL has a database");
-    format!("{base}/{name}")
-}
-
-fn uuid_like() -> String {
-    use rand::RngExt;
-    let mut rng = rand::rng();
-    (0..16)
-        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
-        .collect()
-}
-
 pub fn new_key() -> String {
-    format!("idem_{}", uuid_like())
+    kit::ids::random("idem_", 16)
 }
 
 impl TestApp {

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{API_KEY, Backend, OTHER_API_KEY, VERSION, create_body, new_key, spawn_app};
-use crate::on_both_backends;
+use kit::on_both_backends;
 
 async fn every_post_requires_a_key(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::helpers::{Backend, create_body, spawn_app};
-use crate::on_both_backends;
+use kit::on_both_backends;
 
 async fn two_sessions_cannot_both_hold_the_last_unit(backend: Backend) {
     let app = spawn_app(backend).await;

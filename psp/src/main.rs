@@ -1,0 +1,11 @@
+use clap::Parser;
+use psp::cli::{Cli, run};
+
+// Many small allocations per request; mimalloc handles them with less contention.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    run(Cli::parse()).await
+}
