@@ -166,7 +166,7 @@ pub async fn create(
             param: Some(param.to_owned()),
         });
     };
-    let card = store::cards::get(&state.db.write, &token.card_id)
+    let card = store::cards::get(&state.db.read, &token.card_id)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("token {} has no card", token.id)))?;
     let secret = state

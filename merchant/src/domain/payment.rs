@@ -167,6 +167,8 @@ pub fn settle(
             payment.intent_id = Some(intent_id);
             payment.card = Some((brand, last4));
             session.status = Status::Completed;
+            // The cart's advice (free shipping thresholds, low stock) no longer applies.
+            session.messages.clear();
             true
         }
         PspOutcome::RequiresAuthentication {

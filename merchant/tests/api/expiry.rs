@@ -27,7 +27,8 @@ async fn an_expired_session_releases_its_units_on_read(backend: Backend) {
         "ready_for_payment"
     );
     app.clock.advance(chrono::Duration::seconds(1));
-    assert_eq!(app.get(&created.id()).await.status_text(), "expired");
+    let r = app.get(&created.id()).await;
+    assert_eq!(r.status_text(), "expired", "{:#}", r.body);
     assert_eq!(app.stock(&variant).await.1, 0);
 
     let r = app

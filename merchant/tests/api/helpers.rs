@@ -113,7 +113,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// The moment every test's clock starts at.
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(backend, Arc::new(ManualClock::new(start_time())), configure).await
+}
+
+pub async fn spawn_app_with_clock(
+    backend: Backend,
+    clock: Arc<ManualClock>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         kit::telemetry::init("debug,sqlx=warn");
     }
@@ -139,11 +154,6 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     settings.merchant.expiry_sweep_interval_secs = 3600;
     configure(&mut settings);
 
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0)
-            .single()
-            .expect("valid time"),
-    ));
     let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("the merchant starts");
@@ -364,6 +374,8 @@ fn assert_conforms(method: &Method, path: &str, status: u16, body: &Value) {
         "Error"
     } else if path == "/.well-known/acp.json" {
         "DiscoveryResponse"
+    } else if path.starts_with("/checkout_sessions") && body["status"] == "completed" {
+        "CheckoutSessionWithOrder"
     } else if path.starts_with("/checkout_sessions") {
         "CheckoutSession"
     } else {
