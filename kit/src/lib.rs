@@ -7,6 +7,7 @@
 //! - [`auth`]: bearer keys kept as digests, compared in constant time.
 //! - [`http`]: ACP headers, JSON bodies, request ids, deadlines, shutdown.
 //! - [`idempotency`]: the ACP idempotency rules and their table.
+//! - [`parse`]: strict JSON bodies, errors with a JSONPath and without the value sent.
 //! - [`clock`], [`ids`], [`telemetry`].
 
 pub mod auth;
@@ -16,6 +17,7 @@ pub mod db;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod parse;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -9,6 +9,7 @@
 //! - [`vault`]: AES-256-GCM sealing with a key ring, HMAC card fingerprints.
 //! - [`cards`]: Luhn, brands, expiry, and the test cards' behaviours.
 //! - [`store`]: SQL. [`error`]: the error type and its two wire forms.
+//! - `testing` (feature): a real PSP for integration tests and the agent's side of it.
 
 pub mod authentication;
 pub mod cards;
@@ -22,4 +23,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod vault;

@@ -102,11 +102,16 @@ pub fn first_attempt(
     }
 }
 
+/// As Stripe reports them: an expired card and a wrong CVC have codes of their own, every
+/// other decline is `card_declined` with the reason in `decline_code`.
 fn declined(code: &str) -> (PaymentIntentStatus, Option<PaymentError>) {
     (
         PaymentIntentStatus::RequiresPaymentMethod,
         Some(PaymentError {
-            code: "card_declined".into(),
+            code: match code {
+                "expired_card" | "incorrect_cvc" => code.to_owned(),
+                _ => "card_declined".to_owned(),
+            },
             decline_code: Some(code.to_owned()),
             message: format!("The card was declined ({code})."),
         }),
@@ -166,7 +171,7 @@ pub async fn create(
             param: Some(param.to_owned()),
         });
     };
-    let card = store::cards::get(&state.db.read, &token.card_id)
+    let card = store::cards::get(&mut *tx, &token.card_id)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("token {} has no card", token.id)))?;
     let secret = state
@@ -393,6 +398,13 @@ pub async fn refund(
     let row = store::intents::get(&state.db.read, merchant, &req.payment_intent)
         .await?
         .ok_or(Error::NotFound("payment intent"))?;
+    if row.intent.status != PaymentIntentStatus::Succeeded {
+        return Err(Error::Payment {
+            code: "charge_not_refundable",
+            message: "Only a succeeded payment can be refunded".into(),
+            param: Some("payment_intent".into()),
+        });
+    }
     let remaining = row.intent.amount_received - row.intent.amount_refunded;
     let amount = req.amount.unwrap_or(remaining);
     if amount <= 0 {
@@ -419,11 +431,7 @@ pub async fn refund(
     } else {
         tx.rollback().await.map_err(StoreError::from)?;
         return Err(Error::Payment {
-            code: if row.intent.status == PaymentIntentStatus::Succeeded {
-                "amount_too_large"
-            } else {
-                "charge_not_refundable"
-            },
+            code: "amount_too_large",
             message: format!("At most {remaining} can be refunded on this payment"),
             param: Some("amount".into()),
         });

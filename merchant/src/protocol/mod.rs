@@ -4,6 +4,7 @@
 
 mod v2026_04_17;
 
+use kit::parse::{FieldProblem, ParseError};
 use serde::de::DeserializeOwned;
 use shared::version::CheckoutVersion;
 
@@ -68,52 +69,23 @@ pub trait WireVersion: CheckoutVersion {
 /// Deserialises a body strictly, turning serde's complaint into the spec's error object with
 /// a JSONPath `param` pointing at the offending field.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::MalformedJson(inner.to_string());
-        }
-        let text = inner.to_string();
-        let (code, param) = if text.starts_with("unknown field") {
-            // The path ends at the unknown key itself.
-            ("unknown_field", jsonpath(&path))
-        } else if let Some(field) = text
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            let parent = jsonpath(&path);
-            (
-                "missing_required_field",
-                format!("{parent}.{field}").replace("$..", "$."),
-            )
-        } else if text.starts_with("invalid type") || text.starts_with("invalid length") {
-            ("invalid_type", jsonpath(&path))
-        } else {
-            ("invalid_value", jsonpath(&path))
-        };
-        let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-        ApiError::InvalidBody {
-            code,
+    kit::parse::strict(body).map_err(|e| match e {
+        ParseError::Malformed(why) => ApiError::MalformedJson(why),
+        ParseError::Field {
+            problem,
+            message,
+            param,
+        } => ApiError::InvalidBody {
+            code: match problem {
+                FieldProblem::Unknown => "unknown_field",
+                FieldProblem::Missing => "missing_required_field",
+                FieldProblem::InvalidType => "invalid_type",
+                FieldProblem::InvalidValue => "invalid_value",
+            },
             message,
             param: Some(param),
-        }
+        },
     })
-}
-
-/// serde_path_to_error writes `line_items[0].id`; JSONPath is `$.line_items[0].id`.
-fn jsonpath(path: &str) -> String {
-    if path == "." || path.is_empty() {
-        "$".to_owned()
-    } else {
-        format!("$.{path}")
-    }
 }
 
 pub use v2026_04_17::V2026_04_17;

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::helpers::{Backend, TestApp, create_body, new_key};
 use crate::shop::{
     Allowance, Card, Challenge, MERCHANT_ID, OTHER_MERCHANT_ID, authentication_result, card,
-    complete_body, spawn_shop,
+    complete_body, spawn_shop, token_for,
 };
 
 /// A session ready for payment, for one unit of a physical item.
@@ -21,7 +21,7 @@ async fn the_whole_purchase_works_and_creates_one_order(backend: Backend) {
     let (app, psp) = spawn_shop(backend).await;
     let (session, variant) = ready_session(&app).await;
     let (on_hand, _) = app.stock(&variant).await;
-    let token = psp.token_for("4242424242424242", &session).await;
+    let token = token_for(&psp, "4242424242424242", &session).await;
     assert!(token.starts_with("spt_"));
 
     let done = app
@@ -108,7 +108,7 @@ async fn each_declining_test_card_leaves_the_session_payable(backend: Backend) {
     ];
     let (session, variant) = ready_session(&app).await;
     for (number, reason) in cases {
-        let token = psp.token_for(number, &session).await;
+        let token = token_for(&psp, number, &session).await;
         let r = app
             .complete(&session.id(), complete_body(&token, None))
             .await;
@@ -137,7 +137,7 @@ async fn each_declining_test_card_leaves_the_session_payable(backend: Backend) {
         );
     }
     // After all that, a good card pays, once.
-    let token = psp.token_for("4242424242424242", &session).await;
+    let token = token_for(&psp, "4242424242424242", &session).await;
     let r = app
         .complete(&session.id(), complete_body(&token, None))
         .await;
@@ -326,7 +326,7 @@ async fn three_d_secure_frictionless(backend: Backend) {
     let (app, psp) = spawn_shop(backend).await;
     let (session, _) = ready_session(&app).await;
     let number = "4000000000003055";
-    let token = psp.token_for(number, &session).await;
+    let token = token_for(&psp, number, &session).await;
     let r = app
         .complete(&session.id(), complete_body(&token, None))
         .await;
@@ -382,7 +382,7 @@ async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
     let number = "4000000000003220";
 
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for(number, &session).await;
+    let token = token_for(&psp, number, &session).await;
     assert_eq!(
         app.complete(&session.id(), complete_body(&token, None))
             .await
@@ -407,7 +407,7 @@ async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
 
     // Three wrong codes: not authenticated; the agent still reports it, and nothing is charged.
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for(number, &session).await;
+    let token = token_for(&psp, number, &session).await;
     assert_eq!(
         app.complete(&session.id(), complete_body(&token, None))
             .await
@@ -441,7 +441,7 @@ async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
 
     // The buyer closes the bank's page: abandoned, reported, nothing charged; they can try again.
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for(number, &session).await;
+    let token = token_for(&psp, number, &session).await;
     app.complete(&session.id(), complete_body(&token, None))
         .await;
     let auth = psp
@@ -470,7 +470,7 @@ async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
 
     // A result for another amount does not pay this one.
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for(number, &session).await;
+    let token = token_for(&psp, number, &session).await;
     app.complete(&session.id(), complete_body(&token, None))
         .await;
     let auth = psp
@@ -493,7 +493,7 @@ async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
 async fn concurrent_completes_charge_once(backend: Backend) {
     let (app, psp) = spawn_shop(backend).await;
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for("4242424242424242", &session).await;
+    let token = token_for(&psp, "4242424242424242", &session).await;
     let id = session.id();
     let results =
         futures::future::join_all((0..4).map(|_| app.complete(&id, complete_body(&token, None))))
@@ -520,7 +520,7 @@ async fn concurrent_completes_charge_once(backend: Backend) {
 async fn a_retried_complete_is_replayed(backend: Backend) {
     let (app, psp) = spawn_shop(backend).await;
     let (session, _) = ready_session(&app).await;
-    let token = psp.token_for("4242424242424242", &session).await;
+    let token = token_for(&psp, "4242424242424242", &session).await;
     let key = new_key();
     let first = app
         .complete_with_key(&session.id(), complete_body(&token, None), &key)
@@ -562,7 +562,7 @@ async fn complete_checks_the_request_and_the_session(backend: Backend) {
             .contains("No such payment token")
     );
     // Canceling a session waiting for 3-D Secure gives its unit back and cancels the intent.
-    let token = psp.token_for("4000000000003220", &session).await;
+    let token = token_for(&psp, "4000000000003220", &session).await;
     assert_eq!(
         app.complete(&session.id(), complete_body(&token, None))
             .await

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::middleware;
 use axum::response::IntoResponse;
 use kit::http;
+use kit::parse::ParseError;
 use serde::de::DeserializeOwned;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -38,38 +39,13 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
 }
 
 /// Deserialises a body strictly; a field that is missing, unknown or mistyped is named in
-/// `param` as a JSONPath. Serde's message never echoes values, so card data cannot leak here.
+/// `param` as a JSONPath, and the message never repeats the value (it may be a card number).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return Error::Body(kit::http::BodyError::Malformed(inner.to_string()));
-        }
-        let text = inner.to_string();
-        let base = if path == "." || path.is_empty() {
-            "$".to_owned()
-        } else {
-            format!("$.{path}")
-        };
-        let param = match text
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(field) if base == "$" => format!("$.{field}"),
-            Some(field) => format!("{base}.{field}"),
-            None => base,
-        };
-        let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-        Error::InvalidField {
+    kit::parse::strict(body).map_err(|e| match e {
+        ParseError::Malformed(why) => Error::Body(kit::http::BodyError::Malformed(why)),
+        ParseError::Field { message, param, .. } => Error::InvalidField {
             message,
             param: Some(param),
-        }
+        },
     })
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kit::db::{StoreError, unix};
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::AnyConnection;
 
 use crate::vault::Sealed;
 
@@ -53,12 +53,17 @@ type Row = (
     String,
 );
 
-pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<CardRow>, StoreError> {
+/// Reads through whatever holds a connection: a pool, or the transaction in progress (a
+/// transaction must not wait on the pool it is holding a connection of).
+pub async fn get<'e, E>(db: E, id: &str) -> Result<Option<CardRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, key_id, nonce, ciphertext, fingerprint, brand, last4, funding, cvc_check FROM vault_cards WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(row.map(
         |(id, key_id, nonce, ciphertext, fingerprint, brand, last4, funding, cvc_check)| CardRow {
