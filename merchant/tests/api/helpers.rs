@@ -32,7 +32,12 @@ pub struct TestApp {
     pub client: CheckoutClient<V2026_04_17>,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    /// The database URL, for tests that look at what is stored (`tests/pci.rs`).
+    #[allow(dead_code)]
+    pub database_url: String,
+    /// Holds the SQLite file (and its WAL) until the test ends.
+    #[allow(dead_code)]
+    pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -137,7 +142,7 @@ pub async fn spawn_app_with_clock(
     let mut settings = Settings::load(None).expect("default settings");
     settings.server.port = 0;
     settings.server.public_base_url = String::new();
-    settings.database.url = SecretString::from(url);
+    settings.database.url = SecretString::from(url.clone());
     settings.database.max_connections = 4;
     settings.api_keys = vec![
         ApiKeySetting {
@@ -170,7 +175,8 @@ pub async fn spawn_app_with_clock(
         http,
         clock,
         state,
-        _dir: dir,
+        database_url: url,
+        dir,
         shutdown: Some(tx),
         server: Some(server),
     }
