@@ -30,6 +30,12 @@ enum Command {
         /// The agent API key for the merchant.
         #[arg(long, default_value = "bench_agent_key_0123456789")]
         key: String,
+        /// The PSP's base URL, for the purchase scenario.
+        #[arg(long)]
+        psp_url: Option<String>,
+        /// The agent API key for the PSP.
+        #[arg(long, default_value = "bench_agent_psp_key_0123456789")]
+        psp_key: String,
         #[arg(long, default_value_t = 64)]
         connections: usize,
         /// Measured seconds (after the warm-up).
@@ -64,15 +70,26 @@ async fn main() -> anyhow::Result<()> {
             scenario,
             url,
             key,
+            psp_url,
+            psp_key,
             connections,
             seconds,
             warmup,
             label,
         } => {
             let target = drive::Target::parse(&url)?;
-            let plan = scenario::prepare(scenario, &target, &key).await?;
+            let psp = psp_url.as_deref().map(drive::Target::parse).transpose()?;
+            anyhow::ensure!(
+                scenario != scenario::Kind::Purchase || psp.is_some(),
+                "the purchase scenario needs --psp-url"
+            );
+            let keys = scenario::Keys {
+                merchant: key,
+                psp: psp_key,
+            };
+            let plan = scenario::prepare(scenario, &target, keys).await?;
             let report = drive::run(
-                &target,
+                (&target, psp.as_ref()),
                 plan,
                 connections,
                 Duration::from_secs(warmup),

@@ -1,14 +1,14 @@
-//! What each benchmark sends.
+//! What each benchmark sends. An iteration answers `Ok(Ok(()))` when every answer was the
+//! expected one, `Ok(Err(why))` when one was not (counted as an error), and `Err` when the
+//! connection itself failed (the run stops).
 
 use anyhow::Context;
-use http::Request;
-use http_body_util::{BodyExt, Full};
+use http::{Request, StatusCode};
 use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use rand::RngExt;
-use tokio::net::TcpStream;
+use serde_json::{Value, json};
 
-use crate::drive::Target;
+use crate::drive::{Conn, Conns, Steps, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -19,16 +19,36 @@ pub enum Kind {
     Retrieve,
     /// `POST /ceiling` on the ceiling server: one insert.
     Ceiling,
+    /// `POST /agentic_commerce/delegate_payment` on the PSP (`--url`): vault a card, issue a
+    /// token.
+    Delegate,
+    /// A whole purchase as an agent makes it: create, update (express shipping), delegate the
+    /// card to the PSP (`--psp-url`), complete (the merchant redeems the token at the PSP).
+    Purchase,
 }
 
 pub struct Plan {
     kind: Kind,
+    /// The merchant's agent key.
     key: String,
+    /// The PSP's agent key.
+    psp_key: String,
     variants: Vec<String>,
     sessions: Vec<String>,
     /// Distinguishes idempotency keys of separate runs against one server.
     run_id: u64,
 }
+
+pub struct Keys {
+    pub merchant: String,
+    pub psp: String,
+}
+
+const VERSION: &str = "2026-04-17";
+const CARD: &str = "4242424242424242";
+/// The merchant of the demo PSP configuration (`config/demo/psp.toml`), for tokens delegated
+/// without a merchant in the loop.
+const DEMO_MERCHANT_ID: &str = "acct_demo_outfitters";
 
 /// Physical variants of the demo catalog (the bench catalog has the same ids).
 fn variants() -> Vec<String> {
@@ -43,104 +63,230 @@ fn variants() -> Vec<String> {
         .collect()
 }
 
-pub async fn prepare(kind: Kind, target: &Target, key: &str) -> anyhow::Result<Plan> {
+pub async fn prepare(kind: Kind, target: &Target, keys: Keys) -> anyhow::Result<Plan> {
     let mut plan = Plan {
         kind,
-        key: key.to_owned(),
+        key: keys.merchant,
+        psp_key: keys.psp,
         variants: variants(),
         sessions: Vec::new(),
         run_id: rand::rng().random(),
     };
     if kind == Kind::Retrieve {
-        // A pool of sessions to read, made with the create scenario itself.
-        let stream = TcpStream::connect(target.authority()).await?;
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(conn);
-        let maker = Plan {
-            kind: Kind::Create,
-            ..plan.clone_empty()
-        };
+        // A pool of sessions to read, made with the create request itself.
+        let mut conn = Conn::open(target).await?;
         for i in 0..1000 {
-            sender.ready().await?;
-            let resp = sender
-                .send_request(
-                    maker
-                        .request(usize::MAX, i, &target.authority())?
-                        .map(Full::new),
-                )
+            let (status, body) = conn
+                .send(plan.create(usize::MAX, i, &conn.authority)?)
                 .await?;
-            anyhow::ensure!(
-                resp.status().is_success(),
-                "creating a session to read: {}",
-                resp.status()
-            );
-            let body = resp.into_body().collect().await?.to_bytes();
-            let v: serde_json::Value = serde_json::from_slice(&body)?;
+            let session =
+                expect("create", status, &body, StatusCode::CREATED).map_err(anyhow::Error::msg)?;
             plan.sessions
-                .push(v["id"].as_str().context("session id")?.to_owned());
+                .push(session["id"].as_str().context("session id")?.to_owned());
         }
     }
     Ok(plan)
 }
 
+/// The body, if the status is the expected one.
+fn expect(step: &str, status: StatusCode, body: &[u8], want: StatusCode) -> Result<Value, String> {
+    if status != want {
+        return Err(format!(
+            "{step}: HTTP {status}: {}",
+            String::from_utf8_lossy(body)
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| format!("{step}: {e}"))
+}
+
 impl Plan {
-    fn clone_empty(&self) -> Plan {
-        Plan {
-            kind: self.kind,
-            key: self.key.clone(),
-            variants: self.variants.clone(),
-            sessions: Vec::new(),
-            run_id: self.run_id,
-        }
+    fn idempotency_key(&self, worker: usize, seq: u64, step: &str) -> String {
+        format!("load-{:x}-{worker}-{seq}-{step}", self.run_id)
     }
 
-    pub fn request(
+    fn post(
+        &self,
+        authority: &str,
+        path: &str,
+        bearer: &str,
+        idempotency_key: String,
+        body: &Value,
+    ) -> anyhow::Result<Request<Bytes>> {
+        Ok(Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("Host", authority)
+            .header("Authorization", format!("Bearer {bearer}"))
+            .header("API-Version", VERSION)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotency_key)
+            .body(Bytes::from(body.to_string()))?)
+    }
+
+    fn create(&self, worker: usize, seq: u64, authority: &str) -> anyhow::Result<Request<Bytes>> {
+        let variant = &self.variants[rand::rng().random_range(0..self.variants.len())];
+        let body = json!({
+            "currency": "usd",
+            "line_items": [{"id": variant}],
+            "capabilities": {"interventions": {"supported": ["3ds"]}},
+            "buyer": {"email": "load@example.com", "first_name": "Load"},
+            "fulfillment_details": {"name": "Load Test", "address": {
+                "name": "Load Test", "line_one": "1 Market St", "city": "San Francisco",
+                "state": "CA", "country": "US", "postal_code": "94105"}},
+        });
+        let path = if self.kind == Kind::Ceiling {
+            "/ceiling"
+        } else {
+            "/checkout_sessions"
+        };
+        self.post(
+            authority,
+            path,
+            &self.key,
+            self.idempotency_key(worker, seq, "create"),
+            &body,
+        )
+    }
+
+    fn delegation(&self, session: &str, merchant_id: &str, max_amount: i64) -> Value {
+        let expires = chrono::Utc::now() + chrono::Duration::minutes(30);
+        json!({
+            "payment_method": {
+                "type": "card", "card_number_type": "fpan", "number": CARD,
+                "exp_month": "12", "exp_year": "2031", "cvc": "123", "name": "Load Test",
+                "display_card_funding_type": "credit", "display_last4": "4242", "metadata": {}
+            },
+            "allowance": {
+                "reason": "one_time", "max_amount": max_amount, "currency": "usd",
+                "checkout_session_id": session, "merchant_id": merchant_id,
+                "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            },
+            "risk_signals": [{"type": "card_testing", "score": 3, "action": "authorized"}],
+            "metadata": {}
+        })
+    }
+
+    pub async fn iteration(
         &self,
         worker: usize,
         seq: u64,
-        authority: &str,
-    ) -> anyhow::Result<Request<Bytes>> {
-        let mut rng = rand::rng();
-        let builder = Request::builder()
-            .header("Host", authority)
-            .header("Authorization", format!("Bearer {}", self.key))
-            .header("API-Version", "2026-04-17");
-        let req = match self.kind {
+        conns: &mut Conns,
+        steps: &mut Steps,
+    ) -> anyhow::Result<Result<(), String>> {
+        match self.kind {
             Kind::Create | Kind::Ceiling => {
-                let variant = &self.variants[rng.random_range(0..self.variants.len())];
-                let body = serde_json::json!({
-                    "currency": "usd",
-                    "line_items": [{"id": variant}],
-                    "capabilities": {"interventions": {"supported": ["3ds"]}},
-                    "buyer": {"email": "load@example.com", "first_name": "Load"},
-                    "fulfillment_details": {"name": "Load Test", "address": {
-                        "name": "Load Test", "line_one": "1 Market St", "city": "San Francisco",
-                        "state": "CA", "country": "US", "postal_code": "94105"}},
-                });
-                let path = if self.kind == Kind::Create {
-                    "/checkout_sessions"
-                } else {
-                    "/ceiling"
-                };
-                builder
-                    .method("POST")
-                    .uri(path)
-                    .header("Content-Type", "application/json")
-                    .header(
-                        "Idempotency-Key",
-                        format!("load-{:x}-{worker}-{seq}", self.run_id),
-                    )
-                    .body(Bytes::from(body.to_string()))?
+                let req = self.create(worker, seq, &conns.main.authority)?;
+                let (status, body) = steps.time("create", conns.main.send(req)).await?;
+                Ok(expect("create", status, &body, StatusCode::CREATED).map(drop))
             }
             Kind::Retrieve => {
-                let id = &self.sessions[rng.random_range(0..self.sessions.len())];
-                builder
+                let id = &self.sessions[rand::rng().random_range(0..self.sessions.len())];
+                let req = Request::builder()
                     .method("GET")
                     .uri(format!("/checkout_sessions/{id}"))
-                    .body(Bytes::new())?
+                    .header("Host", &conns.main.authority)
+                    .header("Authorization", format!("Bearer {}", self.key))
+                    .header("API-Version", VERSION)
+                    .body(Bytes::new())?;
+                let (status, body) = steps.time("retrieve", conns.main.send(req)).await?;
+                Ok(expect("retrieve", status, &body, StatusCode::OK).map(drop))
             }
+            Kind::Delegate => {
+                // `--url` is the PSP here.
+                let psp = &mut conns.main;
+                let session = format!("cs_load_{:x}_{worker}_{seq}", self.run_id);
+                let req = self.post(
+                    &psp.authority,
+                    "/agentic_commerce/delegate_payment",
+                    &self.psp_key,
+                    self.idempotency_key(worker, seq, "delegate"),
+                    &self.delegation(&session, DEMO_MERCHANT_ID, 10_000),
+                )?;
+                let (status, body) = steps.time("delegate", psp.send(req)).await?;
+                Ok(expect("delegate", status, &body, StatusCode::CREATED).map(drop))
+            }
+            Kind::Purchase => self.purchase(worker, seq, conns, steps).await,
+        }
+    }
+
+    async fn purchase(
+        &self,
+        worker: usize,
+        seq: u64,
+        conns: &mut Conns,
+        steps: &mut Steps,
+    ) -> anyhow::Result<Result<(), String>> {
+        let psp = conns.psp.as_mut().context("purchase needs --psp-url")?;
+        let merchant = &mut conns.main;
+
+        let req = self.create(worker, seq, &merchant.authority)?;
+        let (status, body) = steps.time("create", merchant.send(req)).await?;
+        let session = match expect("create", status, &body, StatusCode::CREATED) {
+            Ok(s) => s,
+            Err(why) => return Ok(Err(why)),
         };
-        Ok(req)
+        let id = session["id"].as_str().context("session id")?.to_owned();
+        let line = session["line_items"][0]["id"].clone();
+        let merchant_id =
+            session["capabilities"]["payment"]["handlers"][0]["config"]["merchant_id"]
+                .as_str()
+                .context("the card handler's merchant_id")?
+                .to_owned();
+
+        let update = json!({"selected_fulfillment_options": [
+            {"type": "shipping", "option_id": "ship_express", "item_ids": [line]}
+        ]});
+        let req = self.post(
+            &merchant.authority,
+            &format!("/checkout_sessions/{id}"),
+            &self.key,
+            self.idempotency_key(worker, seq, "update"),
+            &update,
+        )?;
+        let (status, body) = steps.time("update", merchant.send(req)).await?;
+        let session = match expect("update", status, &body, StatusCode::OK) {
+            Ok(s) => s,
+            Err(why) => return Ok(Err(why)),
+        };
+        let total = session["totals"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["type"] == "total"))
+            .and_then(|t| t["amount"].as_i64())
+            .context("total")?;
+
+        let req = self.post(
+            &psp.authority,
+            "/agentic_commerce/delegate_payment",
+            &self.psp_key,
+            self.idempotency_key(worker, seq, "delegate"),
+            &self.delegation(&id, &merchant_id, total),
+        )?;
+        let (status, body) = steps.time("delegate", psp.send(req)).await?;
+        let token = match expect("delegate", status, &body, StatusCode::CREATED) {
+            Ok(t) => t["id"].as_str().context("token")?.to_owned(),
+            Err(why) => return Ok(Err(why)),
+        };
+
+        let complete = json!({"payment_data": {
+            "handler_id": "card",
+            "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}
+        }});
+        let req = self.post(
+            &merchant.authority,
+            &format!("/checkout_sessions/{id}/complete"),
+            &self.key,
+            self.idempotency_key(worker, seq, "complete"),
+            &complete,
+        )?;
+        let (status, body) = steps.time("complete", merchant.send(req)).await?;
+        Ok(
+            expect("complete", status, &body, StatusCode::OK).and_then(|s| {
+                if s["status"] == "completed" {
+                    Ok(())
+                } else {
+                    Err(format!("complete: status {}", s["status"]))
+                }
+            }),
+        )
     }
 }
