@@ -176,12 +176,19 @@ pub async fn update<V: WireVersion>(
             .begin()
             .await
             .map_err(store::StoreError::from)?;
+        if !store::sessions::claim(&mut tx, &session.id, version).await? {
+            tx.rollback().await.map_err(store::StoreError::from)?;
+            continue;
+        }
         let outcomes = store::inventory::apply(&mut tx, &holds).await?;
         session::apply_outcomes(&mut session, &outcomes);
         session::evaluate(&mut session, selections, &ctx)?;
         if !store::sessions::update(&mut tx, &session, version).await? {
-            tx.rollback().await.map_err(store::StoreError::from)?;
-            continue;
+            return Err(store::StoreError::Inconsistent(format!(
+                "session {} changed while claimed",
+                session.id
+            ))
+            .into());
         }
         let reply = Reply::new(
             StatusCode::OK,
@@ -225,11 +232,12 @@ pub async fn cancel<V: WireVersion>(
             .begin()
             .await
             .map_err(store::StoreError::from)?;
-        store::inventory::apply(&mut tx, &holds).await?;
+        // The session first: a cancel that lost a race must not release the units again.
         if !store::sessions::update(&mut tx, &session, version).await? {
             tx.rollback().await.map_err(store::StoreError::from)?;
             continue;
         }
+        store::inventory::apply(&mut tx, &holds).await?;
         if let Some(t) = &trace {
             store::records::insert_intent_trace(
                 &mut tx,
@@ -296,11 +304,12 @@ async fn expire(
         .begin()
         .await
         .map_err(store::StoreError::from)?;
-    store::inventory::apply(&mut tx, &holds).await?;
+    // The session first: an expiry that lost a race must not release the units again.
     if !store::sessions::update(&mut tx, &session, version).await? {
         tx.rollback().await.map_err(store::StoreError::from)?;
         return Ok(None);
     }
+    store::inventory::apply(&mut tx, &holds).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(session = %session.id, "checkout session expired");
     Ok(Some(Versioned {

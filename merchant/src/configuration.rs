@@ -32,6 +32,8 @@ pub struct MerchantSettings {
     pub psp: String,
     pub support_email: String,
     pub session_ttl_secs: u64,
+    /// How often the background sweep expires sessions, finishes interrupted payments and
+    /// forgets old idempotency records; 0 turns it off.
     pub expiry_sweep_interval_secs: u64,
     /// How long stored idempotent responses are kept; the spec requires at least 24 hours.
     pub idempotency_retention_secs: u64,

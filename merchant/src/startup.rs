@@ -110,7 +110,9 @@ impl Application {
             Duration::from_secs(server.request_timeout_secs),
         );
         let (stop_tx, stop_rx) = watch::channel(false);
-        let sweeper = tokio::spawn(sweep(self.state.clone(), stop_rx.clone()));
+        // 0 turns the background sweep off (the tests drive expiry and recovery themselves).
+        let sweeper = (self.state.merchant.expiry_sweep_interval_secs > 0)
+            .then(|| tokio::spawn(sweep(self.state.clone(), stop_rx.clone())));
         let grace = Duration::from_secs(server.shutdown_timeout_secs);
         let mut drained = stop_rx.clone();
         tracing::info!(port = self.port, base_url = %self.state.base_url, "merchant listening");
@@ -127,7 +129,9 @@ impl Application {
             r = serve => r.context("serving HTTP")?,
             () = stopped => tracing::warn!("requests still running after the grace period; stopping anyway"),
         }
-        let _ = sweeper.await;
+        if let Some(sweeper) = sweeper {
+            let _ = sweeper.await;
+        }
         self.state.db.close().await;
         Ok(())
     }
@@ -166,7 +170,7 @@ pub fn read_seed(path: Option<&std::path::Path>) -> anyhow::Result<SeedFile> {
 /// Finishes interrupted payments, expires sessions whose time is up, and forgets idempotency
 /// records past retention.
 async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
-    let every = Duration::from_secs(state.merchant.expiry_sweep_interval_secs.max(1));
+    let every = Duration::from_secs(state.merchant.expiry_sweep_interval_secs);
     let retention = chrono::Duration::seconds(
         i64::try_from(state.merchant.idempotency_retention_secs).unwrap_or(i64::MAX),
     );

@@ -66,6 +66,21 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
+/// Takes the session for this transaction if its version is still `expected`: PostgreSQL holds
+/// the row lock until commit, and SQLite has one writer anyway. A writer that must change
+/// inventory before it can write the session claims it first, so the loser of a race stops
+/// before releasing units the winner already released.
+pub async fn claim(conn: &mut AnyConnection, id: &str, expected: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE checkout_sessions SET version = version WHERE id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(expected)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Open sessions whose time to live has run out, oldest first.
 pub async fn due_for_expiry(
     pool: &AnyPool,

@@ -69,7 +69,43 @@ async fn the_sweeper_expires_sessions_nobody_reads(backend: Backend) {
     );
 }
 
+/// Readers, cancels and the sweeper all expiring the same sessions at once: each unit goes back
+/// exactly once and nobody gets an error.
+async fn concurrent_expiries_release_each_unit_once(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.merchant.session_ttl_secs = 60).await;
+    let variant = app.physical_variant(false, 12);
+    let before = app.stock(&variant).await.1;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(app.create(create_body(&[&variant], Some("CA"))).await.id());
+    }
+    assert_eq!(app.stock(&variant).await.1, before + 4);
+    app.clock.advance(chrono::Duration::seconds(61));
+
+    let reads = ids.iter().flat_map(|id| {
+        [
+            futures::future::Either::Left(app.get(id)),
+            futures::future::Either::Right(app.cancel(id, None)),
+        ]
+    });
+    let (answers, swept) = tokio::join!(
+        futures::future::join_all(reads),
+        merchant::checkout::expire_due(&app.state)
+    );
+    swept.expect("the sweeper does not fail");
+    for r in answers {
+        assert!(
+            r.status_text() == "expired" || (r.status, r.code()) == (405, "session_expired"),
+            "{} {:#}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(app.stock(&variant).await.1, before);
+}
+
 on_both_backends!(
     an_expired_session_releases_its_units_on_read,
-    the_sweeper_expires_sessions_nobody_reads
+    the_sweeper_expires_sessions_nobody_reads,
+    concurrent_expiries_release_each_unit_once,
 );

@@ -155,8 +155,8 @@ pub async fn spawn_app_with_clock(
         },
     ];
     settings.payment.secret_key = SecretString::from("sk_test_merchant_for_tests_0001");
-    // The sweeper runs only when a test asks for it (it is driven through the clock).
-    settings.merchant.expiry_sweep_interval_secs = 3600;
+    // No background sweep: a test that needs one runs it itself, at the clock's time it chooses.
+    settings.merchant.expiry_sweep_interval_secs = 0;
     configure(&mut settings);
 
     let app = Application::build_with_clock(settings, clock.clone())

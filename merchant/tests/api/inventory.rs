@@ -173,10 +173,34 @@ async fn low_stock_takes_the_exact_path_and_leaves_nothing_half_done(backend: Ba
     );
 }
 
+/// Updates racing on one session, some taking units and some giving them back: the losers
+/// retry instead of failing, and what is held at the end is exactly what the session holds.
+async fn concurrent_updates_of_one_session_keep_holds_exact(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let variant = app.physical_variant(false, 30);
+    let before = app.stock(&variant).await.1;
+    let id = app.create(create_body(&[&variant], Some("CA"))).await.id();
+    let updates = (0..8).map(|i| {
+        let items: Vec<_> = (0..=(i % 4)).map(|_| json!({"id": &variant})).collect();
+        app.update(&id, json!({"line_items": items}))
+    });
+    for r in futures::future::join_all(updates).await {
+        assert_eq!(r.status, 200, "{:#}", r.body);
+    }
+    let held: i64 = app.get(&id).await.body["line_items"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["quantity"].as_i64().expect("quantity"))
+        .sum();
+    assert_eq!(app.stock(&variant).await.1, before + held);
+}
+
 on_both_backends!(
     low_stock_takes_the_exact_path_and_leaves_nothing_half_done,
     two_sessions_cannot_both_hold_the_last_unit,
     many_concurrent_buyers_never_oversell,
+    concurrent_updates_of_one_session_keep_holds_exact,
     partial_stock_and_per_order_limits_are_explained,
     out_of_stock_items_are_reported_not_refused,
 );
