@@ -216,15 +216,27 @@ impl Plan {
         conns: &mut Conns,
         steps: &mut Steps,
     ) -> anyhow::Result<Result<(), String>> {
+        match self.purchase_steps(worker, seq, conns, steps).await {
+            Ok(()) => Ok(Ok(())),
+            Err(Stop::Unexpected(why)) => Ok(Err(why)),
+            Err(Stop::Broken(e)) => Err(e),
+        }
+    }
+
+    async fn purchase_steps(
+        &self,
+        worker: usize,
+        seq: u64,
+        conns: &mut Conns,
+        steps: &mut Steps,
+    ) -> Result<(), Stop> {
         let psp = conns.psp.as_mut().context("purchase needs --psp-url")?;
         let merchant = &mut conns.main;
+        let key = |step| self.idempotency_key(worker, seq, step);
 
         let req = self.create(worker, seq, &merchant.authority)?;
         let (status, body) = steps.time("create", merchant.send(req)).await?;
-        let session = match expect("create", status, &body, StatusCode::CREATED) {
-            Ok(s) => s,
-            Err(why) => return Ok(Err(why)),
-        };
+        let session = expect("create", status, &body, StatusCode::CREATED)?;
         let id = session["id"].as_str().context("session id")?.to_owned();
         let line = session["line_items"][0]["id"].clone();
         let merchant_id =
@@ -236,57 +248,75 @@ impl Plan {
         let update = json!({"selected_fulfillment_options": [
             {"type": "shipping", "option_id": "ship_express", "item_ids": [line]}
         ]});
+        let path = format!("/checkout_sessions/{id}");
         let req = self.post(
             &merchant.authority,
-            &format!("/checkout_sessions/{id}"),
+            &path,
             &self.key,
-            self.idempotency_key(worker, seq, "update"),
+            key("update"),
             &update,
         )?;
         let (status, body) = steps.time("update", merchant.send(req)).await?;
-        let session = match expect("update", status, &body, StatusCode::OK) {
-            Ok(s) => s,
-            Err(why) => return Ok(Err(why)),
-        };
+        let session = expect("update", status, &body, StatusCode::OK)?;
         let total = session["totals"]
             .as_array()
             .and_then(|ts| ts.iter().find(|t| t["type"] == "total"))
             .and_then(|t| t["amount"].as_i64())
             .context("total")?;
 
+        let delegation = self.delegation(&id, &merchant_id, total);
+        let path = "/agentic_commerce/delegate_payment";
         let req = self.post(
             &psp.authority,
-            "/agentic_commerce/delegate_payment",
+            path,
             &self.psp_key,
-            self.idempotency_key(worker, seq, "delegate"),
-            &self.delegation(&id, &merchant_id, total),
+            key("delegate"),
+            &delegation,
         )?;
         let (status, body) = steps.time("delegate", psp.send(req)).await?;
-        let token = match expect("delegate", status, &body, StatusCode::CREATED) {
-            Ok(t) => t["id"].as_str().context("token")?.to_owned(),
-            Err(why) => return Ok(Err(why)),
-        };
+        let token = expect("delegate", status, &body, StatusCode::CREATED)?;
+        let token = token["id"].as_str().context("token")?;
 
         let complete = json!({"payment_data": {
             "handler_id": "card",
             "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}
         }});
+        let path = format!("/checkout_sessions/{id}/complete");
         let req = self.post(
             &merchant.authority,
-            &format!("/checkout_sessions/{id}/complete"),
+            &path,
             &self.key,
-            self.idempotency_key(worker, seq, "complete"),
+            key("complete"),
             &complete,
         )?;
         let (status, body) = steps.time("complete", merchant.send(req)).await?;
-        Ok(
-            expect("complete", status, &body, StatusCode::OK).and_then(|s| {
-                if s["status"] == "completed" {
-                    Ok(())
-                } else {
-                    Err(format!("complete: status {}", s["status"]))
-                }
-            }),
-        )
+        let session = expect("complete", status, &body, StatusCode::OK)?;
+        if session["status"] != "completed" {
+            return Err(Stop::Unexpected(format!(
+                "complete: status {}",
+                session["status"]
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Why a purchase stopped before its end.
+enum Stop {
+    /// An answer other than the expected one: counted as an error.
+    Unexpected(String),
+    /// The connection failed: the run ends.
+    Broken(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Stop {
+    fn from(e: anyhow::Error) -> Self {
+        Stop::Broken(e)
+    }
+}
+
+impl From<String> for Stop {
+    fn from(why: String) -> Self {
+        Stop::Unexpected(why)
     }
 }

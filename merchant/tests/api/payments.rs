@@ -3,14 +3,14 @@
 use kit::on_both_backends;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, create_body, new_key};
+use crate::helpers::{Backend, Resp, TestApp, create_body, new_key};
 use crate::shop::{
-    Allowance, Card, Challenge, MERCHANT_ID, OTHER_MERCHANT_ID, authentication_result, card,
-    complete_body, spawn_shop, token_for,
+    Allowance, Card, Challenge, MERCHANT_ID, OTHER_MERCHANT_ID, TestPsp, authentication_result,
+    card, complete_body, spawn_shop, token_for,
 };
 
 /// A session ready for payment, for one unit of a physical item.
-async fn ready_session(app: &TestApp) -> (crate::helpers::Resp, String) {
+async fn ready_session(app: &TestApp) -> (Resp, String) {
     let variant = app.physical_variant(false, 10);
     let s = app.create(create_body(&[&variant], Some("CA"))).await;
     assert_eq!(s.status_text(), "ready_for_payment", "{:?}", s.messages());
@@ -377,117 +377,75 @@ async fn three_d_secure_frictionless(backend: Backend) {
     );
 }
 
-async fn three_d_secure_challenge_passed_and_failed(backend: Backend) {
+/// A session paid with `number` up to 3-D Secure: the first complete asks for it, the buyer
+/// answers the challenge as `challenge` for `amount` (the session's total unless given), and the
+/// complete is sent again with the result. Returns the authentication and the last answer.
+async fn pay_through_3ds(
+    app: &TestApp,
+    psp: &TestPsp,
+    number: &str,
+    challenge: Challenge,
+    amount: Option<i64>,
+) -> (Resp, serde_json::Value, Resp) {
+    let (session, _) = ready_session(app).await;
+    let token = token_for(psp, number, &session).await;
+    assert_eq!(
+        app.complete(&session.id(), complete_body(&token, None))
+            .await
+            .status_text(),
+        "authentication_required"
+    );
+    let amount = amount.unwrap_or_else(|| session.total("total").expect("total"));
+    let auth = psp
+        .authenticate(number, amount, &session.id(), challenge)
+        .await;
+    let r = app
+        .complete(
+            &session.id(),
+            complete_body(&token, Some(authentication_result(&auth))),
+        )
+        .await;
+    (session, auth, r)
+}
+
+async fn nothing_succeeded(psp: &TestPsp, session: &Resp) -> bool {
+    psp.intents_for(&session.id())
+        .await
+        .iter()
+        .all(|(s, _)| s != "succeeded")
+}
+
+async fn three_d_secure_challenge_passed_failed_and_abandoned(backend: Backend) {
     let (app, psp) = spawn_shop(backend).await;
     let number = "4000000000003220";
 
-    let (session, _) = ready_session(&app).await;
-    let token = token_for(&psp, number, &session).await;
-    assert_eq!(
-        app.complete(&session.id(), complete_body(&token, None))
-            .await
-            .status_text(),
-        "authentication_required"
-    );
-    let auth = psp
-        .authenticate(
-            number,
-            session.total("total").expect("total"),
-            &session.id(),
-            Challenge::Pass,
-        )
-        .await;
-    let done = app
-        .complete(
-            &session.id(),
-            complete_body(&token, Some(authentication_result(&auth))),
-        )
-        .await;
-    assert_eq!(done.status_text(), "completed");
+    let (_, _, r) = pay_through_3ds(&app, &psp, number, Challenge::Pass, None).await;
+    assert_eq!(r.status_text(), "completed");
 
     // Three wrong codes: not authenticated; the agent still reports it, and nothing is charged.
-    let (session, _) = ready_session(&app).await;
-    let token = token_for(&psp, number, &session).await;
-    assert_eq!(
-        app.complete(&session.id(), complete_body(&token, None))
-            .await
-            .status_text(),
-        "authentication_required"
-    );
-    let auth = psp
-        .authenticate(
-            number,
-            session.total("total").expect("total"),
-            &session.id(),
-            Challenge::Fail,
-        )
-        .await;
+    let (session, auth, r) = pay_through_3ds(&app, &psp, number, Challenge::Fail, None).await;
     assert_eq!(auth["status"], "not_authenticated");
     assert_eq!(auth["authentication_result"]["trans_status"], "N");
-    let r = app
-        .complete(
-            &session.id(),
-            complete_body(&token, Some(authentication_result(&auth))),
-        )
-        .await;
     assert_eq!(r.status_text(), "ready_for_payment");
     assert!(r.has_message("error", "payment_declined"));
-    assert!(
-        psp.intents_for(&session.id())
-            .await
-            .iter()
-            .all(|(s, _)| s != "succeeded")
-    );
+    assert!(nothing_succeeded(&psp, &session).await);
 
     // The buyer closes the bank's page: abandoned, reported, nothing charged; they can try again.
-    let (session, _) = ready_session(&app).await;
-    let token = token_for(&psp, number, &session).await;
-    app.complete(&session.id(), complete_body(&token, None))
-        .await;
-    let auth = psp
-        .authenticate(
-            number,
-            session.total("total").expect("total"),
-            &session.id(),
-            Challenge::Cancel,
-        )
-        .await;
+    let (session, auth, r) = pay_through_3ds(&app, &psp, number, Challenge::Cancel, None).await;
     assert_eq!(auth["status"], "challenge_abandoned");
-    let r = app
-        .complete(
-            &session.id(),
-            complete_body(&token, Some(authentication_result(&auth))),
-        )
-        .await;
     assert_eq!(r.status_text(), "ready_for_payment", "{:#}", r.body);
     assert!(r.has_message("error", "payment_declined"));
-    assert!(
-        psp.intents_for(&session.id())
-            .await
-            .iter()
-            .all(|(s, _)| s != "succeeded")
-    );
+    assert!(nothing_succeeded(&psp, &session).await);
 
     // A result for another amount does not pay this one.
-    let (session, _) = ready_session(&app).await;
-    let token = token_for(&psp, number, &session).await;
-    app.complete(&session.id(), complete_body(&token, None))
-        .await;
-    let auth = psp
-        .authenticate(number, 1, &session.id(), Challenge::Pass)
-        .await;
-    let r = app
-        .complete(
-            &session.id(),
-            complete_body(&token, Some(authentication_result(&auth))),
-        )
-        .await;
+    let (session, _, r) = pay_through_3ds(&app, &psp, number, Challenge::Pass, Some(1)).await;
     assert_eq!(r.status_text(), "ready_for_payment", "{:#}", r.body);
     assert!(
         r.body["messages"]
             .to_string()
             .contains("authentication failed")
     );
+    assert!(nothing_succeeded(&psp, &session).await);
 }
 
 async fn concurrent_completes_charge_once(backend: Backend) {
@@ -596,7 +554,7 @@ on_both_backends!(
     tokens_are_bound_to_their_allowance,
     delegation_refuses_bad_cards_and_allowances,
     three_d_secure_frictionless,
-    three_d_secure_challenge_passed_and_failed,
+    three_d_secure_challenge_passed_failed_and_abandoned,
     concurrent_completes_charge_once,
     a_retried_complete_is_replayed,
     complete_checks_the_request_and_the_session,

@@ -4,7 +4,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use kit::http::json_response;
-use kit::idempotency::{Lookup, Reply, Scope};
+use kit::idempotency::Reply;
 
 use crate::error::AcpError;
 use crate::extract::{Agent, Post, Version};
@@ -25,14 +25,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn scope(agent: &str, endpoint: String, call: &Post<AcpError>) -> Scope {
-    Scope {
-        agent: agent.to_owned(),
-        endpoint,
-        key: call.key.as_str().to_owned(),
-    }
-}
-
 /// Vault a card and issue a Shared Payment Token (spec: 201 `DelegatePaymentResponse`).
 async fn delegate_payment(
     State(state): State<AppState>,
@@ -40,18 +32,23 @@ async fn delegate_payment(
     _: Version,
     call: Post<AcpError>,
 ) -> Result<Reply, AcpError> {
-    let scope = scope(&agent, "/agentic_commerce/delegate_payment".into(), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            delegation::delegate(state, &agent, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(AcpError)
-        })
-        .await
+    super::once(
+        &state,
+        &agent,
+        "/agentic_commerce/delegate_payment".into(),
+        &call,
+        async |scope| {
+            delegation::delegate(
+                &state,
+                &agent,
+                &call.body.bytes,
+                scope,
+                &call.body.fingerprint,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 /// Start 3-D Secure (spec: 201 `DelegateAuthenticationSession`).
@@ -61,18 +58,23 @@ async fn create_authentication(
     _: Version,
     call: Post<AcpError>,
 ) -> Result<Reply, AcpError> {
-    let scope = scope(&agent, "/delegate_authentication".into(), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            authentication::create(state, &agent, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(AcpError)
-        })
-        .await
+    super::once(
+        &state,
+        &agent,
+        "/delegate_authentication".into(),
+        &call,
+        async |scope| {
+            authentication::create(
+                &state,
+                &agent,
+                &call.body.bytes,
+                scope,
+                &call.body.fingerprint,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 /// Authenticate (spec: 200, frictionless result or a challenge action).
@@ -83,22 +85,24 @@ async fn authenticate(
     Path(id): Path<String>,
     call: Post<AcpError>,
 ) -> Result<Reply, AcpError> {
-    let scope = scope(
+    super::once(
+        &state,
         &agent,
         format!("/delegate_authentication/{id}/authenticate"),
         &call,
-    );
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            authentication::authenticate(state, &agent, &id, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(AcpError)
-        })
-        .await
+        async |scope| {
+            authentication::authenticate(
+                &state,
+                &agent,
+                &id,
+                &call.body.bytes,
+                scope,
+                &call.body.fingerprint,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 /// The session and, once known, its result (spec: 200 `DelegateAuthenticationSessionWithResult`).

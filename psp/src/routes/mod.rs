@@ -11,11 +11,13 @@ use axum::Router;
 use axum::middleware;
 use axum::response::IntoResponse;
 use kit::http;
+use kit::idempotency::{Lookup, Refusal, Reply, Scope};
 use kit::parse::ParseError;
 use serde::de::DeserializeOwned;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::Error;
+use crate::extract::Post;
 use crate::state::AppState;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
@@ -48,4 +50,32 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
             param: Some(param),
         },
     })
+}
+
+/// Runs `op` at most once per caller, endpoint and `Idempotency-Key` (kit's engine), answering
+/// in the wire form `R` of the endpoint.
+async fn once<R>(
+    state: &AppState,
+    caller: &str,
+    endpoint: String,
+    call: &Post<R>,
+    op: impl AsyncFnOnce(&Scope) -> Result<Reply, Error>,
+) -> Result<Reply, R>
+where
+    R: Refusal + From<Error>,
+{
+    let scope = Scope {
+        agent: caller.to_owned(),
+        endpoint,
+        key: call.key.as_str().to_owned(),
+    };
+    state
+        .idempotency()
+        .run(
+            scope,
+            &call.body.fingerprint,
+            Lookup::First,
+            |scope| async move { op(&scope).await.map_err(R::from) },
+        )
+        .await
 }

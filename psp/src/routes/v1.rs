@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use kit::http::json_response;
-use kit::idempotency::{Lookup, Reply, Scope};
+use kit::idempotency::Reply;
 
 use crate::error::{Error, V1Error};
 use crate::extract::{Merchant, Post};
@@ -24,31 +24,21 @@ pub fn router() -> Router<AppState> {
         .route("/v1/refunds/{id}", get(retrieve_refund))
 }
 
-fn scope(merchant: &str, endpoint: String, call: &Post<V1Error>) -> Scope {
-    Scope {
-        agent: merchant.to_owned(),
-        endpoint,
-        key: call.key.as_str().to_owned(),
-    }
-}
-
 async fn create_intent(
     State(state): State<AppState>,
     Merchant(m): Merchant,
     call: Post<V1Error>,
 ) -> Result<Reply, V1Error> {
-    let scope = scope(&m, "/v1/payment_intents".into(), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            payments::create(state, &m, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(V1Error)
-        })
-        .await
+    super::once(
+        &state,
+        &m,
+        "/v1/payment_intents".into(),
+        &call,
+        async |scope| {
+            payments::create(&state, &m, &call.body.bytes, scope, &call.body.fingerprint).await
+        },
+    )
+    .await
 }
 
 async fn confirm_intent(
@@ -57,18 +47,24 @@ async fn confirm_intent(
     Path(id): Path<String>,
     call: Post<V1Error>,
 ) -> Result<Reply, V1Error> {
-    let scope = scope(&m, format!("/v1/payment_intents/{id}/confirm"), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            payments::confirm(state, &m, &id, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(V1Error)
-        })
-        .await
+    super::once(
+        &state,
+        &m,
+        format!("/v1/payment_intents/{id}/confirm"),
+        &call,
+        async |scope| {
+            payments::confirm(
+                &state,
+                &m,
+                &id,
+                &call.body.bytes,
+                scope,
+                &call.body.fingerprint,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 async fn cancel_intent(
@@ -77,18 +73,11 @@ async fn cancel_intent(
     Path(id): Path<String>,
     call: Post<V1Error>,
 ) -> Result<Reply, V1Error> {
-    let scope = scope(&m, format!("/v1/payment_intents/{id}/cancel"), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            payments::cancel(state, &m, &id, &scope, fp)
-                .await
-                .map_err(V1Error)
-        })
-        .await
+    let path = format!("/v1/payment_intents/{id}/cancel");
+    super::once(&state, &m, path, &call, async |scope| {
+        payments::cancel(&state, &m, &id, scope, &call.body.fingerprint).await
+    })
+    .await
 }
 
 async fn retrieve_intent(
@@ -109,18 +98,10 @@ async fn create_refund(
     Merchant(m): Merchant,
     call: Post<V1Error>,
 ) -> Result<Reply, V1Error> {
-    let scope = scope(&m, "/v1/refunds".into(), &call);
-    let (state, call) = (state, &call);
-    let (state, call) = (&state, &call);
-    let fp = &call.body.fingerprint;
-    state
-        .idempotency()
-        .run(scope, fp, Lookup::First, |scope| async move {
-            payments::refund(state, &m, &call.body.bytes, &scope, fp)
-                .await
-                .map_err(V1Error)
-        })
-        .await
+    super::once(&state, &m, "/v1/refunds".into(), &call, async |scope| {
+        payments::refund(&state, &m, &call.body.bytes, scope, &call.body.fingerprint).await
+    })
+    .await
 }
 
 async fn retrieve_refund(

@@ -27,6 +27,14 @@ fn refund(pi: &PaymentIntent, amount: Option<i64>) -> CreateRefund {
     }
 }
 
+async fn refunded(client: &shared::client::PspClient, pi: &PaymentIntent) -> i64 {
+    client
+        .retrieve_payment_intent(&pi.id)
+        .await
+        .expect("read")
+        .amount_refunded
+}
+
 fn code(e: &PspError) -> (u16, String) {
     match e {
         PspError::Api { status, error } => (*status, error.code.clone()),
@@ -103,14 +111,7 @@ async fn a_retried_refund_refunds_once_and_concurrent_ones_never_exceed(backend:
         .await
         .expect("replayed");
     assert_eq!(again, once);
-    assert_eq!(
-        client
-            .retrieve_payment_intent(&pi.id)
-            .await
-            .expect("read")
-            .amount_refunded,
-        1_000
-    );
+    assert_eq!(refunded(&client, &pi).await, 1_000);
 
     // Ten refunds of 1,000 at once on the 4,000 left: four succeed, the rest are refused.
     let results = futures::future::join_all((0..10).map(|_| {
@@ -123,14 +124,7 @@ async fn a_retried_refund_refunds_once_and_concurrent_ones_never_exceed(backend:
     for e in results.iter().filter_map(|r| r.as_ref().err()) {
         assert_eq!(code(e), (400, "amount_too_large".into()));
     }
-    assert_eq!(
-        client
-            .retrieve_payment_intent(&pi.id)
-            .await
-            .expect("read")
-            .amount_refunded,
-        5_000
-    );
+    assert_eq!(refunded(&client, &pi).await, 5_000);
 }
 
 async fn refunds_fail_on_the_failing_card_and_not_on_unpaid_intents(backend: Backend) {
@@ -143,11 +137,7 @@ async fn refunds_fail_on_the_failing_card_and_not_on_unpaid_intents(backend: Bac
         .expect("a refund object");
     assert_eq!(failed.status, RefundStatus::Failed);
     assert_eq!(
-        client
-            .retrieve_payment_intent(&pi.id)
-            .await
-            .expect("read")
-            .amount_refunded,
+        refunded(&client, &pi).await,
         0,
         "a failed refund returns nothing"
     );
