@@ -209,6 +209,20 @@ impl Plan {
         }
     }
 
+    /// One timed step of a purchase: the POST, and the answer if its status is the one wanted.
+    async fn step(
+        &self,
+        steps: &mut Steps,
+        conn: &mut Conn,
+        (worker, seq): (usize, u64),
+        call: Call<'_>,
+    ) -> Result<Value, Stop> {
+        let key = self.idempotency_key(worker, seq, call.step);
+        let req = self.post(&conn.authority, call.path, call.bearer, key, call.body)?;
+        let (status, answer) = steps.time(call.step, conn.send(req)).await?;
+        Ok(expect(call.step, status, &answer, call.want)?)
+    }
+
     async fn purchase(
         &self,
         worker: usize,
@@ -232,7 +246,6 @@ impl Plan {
     ) -> Result<(), Stop> {
         let psp = conns.psp.as_mut().context("purchase needs --psp-url")?;
         let merchant = &mut conns.main;
-        let key = |step| self.idempotency_key(worker, seq, step);
 
         let req = self.create(worker, seq, &merchant.authority)?;
         let (status, body) = steps.time("create", merchant.send(req)).await?;
@@ -249,15 +262,14 @@ impl Plan {
             {"type": "shipping", "option_id": "ship_express", "item_ids": [line]}
         ]});
         let path = format!("/checkout_sessions/{id}");
-        let req = self.post(
-            &merchant.authority,
-            &path,
-            &self.key,
-            key("update"),
-            &update,
-        )?;
-        let (status, body) = steps.time("update", merchant.send(req)).await?;
-        let session = expect("update", status, &body, StatusCode::OK)?;
+        let call = Call {
+            step: "update",
+            path: &path,
+            bearer: &self.key,
+            body: &update,
+            want: StatusCode::OK,
+        };
+        let session = self.step(steps, merchant, (worker, seq), call).await?;
         let total = session["totals"]
             .as_array()
             .and_then(|ts| ts.iter().find(|t| t["type"] == "total"))
@@ -265,16 +277,14 @@ impl Plan {
             .context("total")?;
 
         let delegation = self.delegation(&id, &merchant_id, total);
-        let path = "/agentic_commerce/delegate_payment";
-        let req = self.post(
-            &psp.authority,
-            path,
-            &self.psp_key,
-            key("delegate"),
-            &delegation,
-        )?;
-        let (status, body) = steps.time("delegate", psp.send(req)).await?;
-        let token = expect("delegate", status, &body, StatusCode::CREATED)?;
+        let call = Call {
+            step: "delegate",
+            path: "/agentic_commerce/delegate_payment",
+            bearer: &self.psp_key,
+            body: &delegation,
+            want: StatusCode::CREATED,
+        };
+        let token = self.step(steps, psp, (worker, seq), call).await?;
         let token = token["id"].as_str().context("token")?;
 
         let complete = json!({"payment_data": {
@@ -282,15 +292,14 @@ impl Plan {
             "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}
         }});
         let path = format!("/checkout_sessions/{id}/complete");
-        let req = self.post(
-            &merchant.authority,
-            &path,
-            &self.key,
-            key("complete"),
-            &complete,
-        )?;
-        let (status, body) = steps.time("complete", merchant.send(req)).await?;
-        let session = expect("complete", status, &body, StatusCode::OK)?;
+        let call = Call {
+            step: "complete",
+            path: &path,
+            bearer: &self.key,
+            body: &complete,
+            want: StatusCode::OK,
+        };
+        let session = self.step(steps, merchant, (worker, seq), call).await?;
         if session["status"] != "completed" {
             return Err(Stop::Unexpected(format!(
                 "complete: status {}",
@@ -299,6 +308,15 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// A POST of a purchase step.
+struct Call<'a> {
+    step: &'static str,
+    path: &'a str,
+    bearer: &'a str,
+    body: &'a Value,
+    want: StatusCode,
 }
 
 /// Why a purchase stopped before its end.
