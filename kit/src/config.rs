@@ -2,9 +2,39 @@
 
 use std::collections::HashSet;
 
+use std::path::Path;
+
 use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A service's settings: built-in `defaults` (TOML), then `file` if given, then environment
+/// variables `<PREFIX>__SECTION__KEY` (`__` nests).
+pub fn load<T: DeserializeOwned>(
+    defaults: &str,
+    file: Option<&Path>,
+    env_prefix: &str,
+) -> anyhow::Result<T> {
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(defaults, config::FileFormat::Toml));
+    if let Some(file) = file {
+        builder = builder.add_source(config::File::from(file).required(true));
+    }
+    builder = builder.add_source(
+        config::Environment::with_prefix(env_prefix)
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true),
+    );
+    builder
+        .build()
+        .and_then(|c| c.try_deserialize())
+        .with_context(|| match file {
+            Some(f) => format!("reading configuration from {}", f.display()),
+            None => "reading configuration".to_owned(),
+        })
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerSettings {

@@ -162,6 +162,34 @@ pub async fn deadline(
     }
 }
 
+/// Serves `app` until `shutdown` resolves, then stops accepting, tells background tasks through
+/// `stop`, and lets requests in flight finish for at most `grace`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: tokio::sync::watch::Sender<bool>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let mut stopped = stop.subscribe();
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: draining requests in flight");
+        let _ = stop.send(true);
+    });
+    let deadline = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = serve => r,
+        () = deadline => {
+            tracing::warn!("requests still running after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

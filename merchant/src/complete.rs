@@ -394,6 +394,15 @@ async fn settle<V: WireVersion>(
             .map(|l| (l.variant_id.clone(), i64::from(l.quantity)))
             .collect();
         store::inventory::commit(&mut tx, &sold).await?;
+        crate::webhooks::record(
+            &mut tx,
+            state,
+            crate::webhooks::EventKind::OrderCreate,
+            o,
+            1,
+            now,
+        )
+        .await?;
     }
     if let Some((scope, fingerprint)) = idempotency
         && !kit::idempotency::insert(&mut tx, scope, &reply.to_stored(fingerprint), now).await?
@@ -404,6 +413,7 @@ async fn settle<V: WireVersion>(
     tx.commit().await.map_err(StoreError::from)?;
     match &order {
         Some(o) => {
+            state.webhooks.notify.notify_one();
             tracing::info!(session = %session.id, order = %o.id, total = o.totals.total, "checkout completed")
         }
         None => {

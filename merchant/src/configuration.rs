@@ -1,11 +1,12 @@
 //! Settings: built-in defaults, then an optional TOML file, then `MERCHANT__…` environment
 //! variables (`__` nests: `MERCHANT__DATABASE__URL`). Agent API keys can also come from
-//! `MERCHANT_API_KEYS="agent=key,other=key2"`, which is easier to inject as a single secret.
+//! `MERCHANT_API_KEYS="agent=key,other=key2"`, which is easier to inject as a single secret, and
+//! operators' keys from `MERCHANT_ADMIN_KEYS` the same way.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 pub use kit::config::{ApiKeySetting, DatabaseSettings, ServerSettings};
 use kit::config::{parse_api_keys, validate_api_keys};
 use secrecy::{ExposeSecret, SecretString};
@@ -21,6 +22,49 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     #[serde(default)]
     pub api_keys: Vec<ApiKeySetting>,
+    /// Operators' keys for the `/admin` API (order actions, webhook outbox).
+    #[serde(default)]
+    pub admin_keys: Vec<ApiKeySetting>,
+    pub webhooks: WebhookSettings,
+    pub demo_clock: DemoClockSettings,
+}
+
+/// Order webhooks: where each agent receives them, and how delivery retries.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// Attempts before an event is parked for an operator.
+    pub max_attempts: u32,
+    /// The first retry's delay; each next one doubles, up to `backoff_max_ms`, with jitter.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How long one delivery may take.
+    pub timeout_secs: u64,
+    /// Deliveries in flight at once (to different orders).
+    pub concurrency: usize,
+    /// How often the outbox is looked at when nothing new was written here.
+    pub poll_interval_ms: u64,
+    #[serde(default)]
+    pub endpoints: Vec<WebhookEndpoint>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookEndpoint {
+    /// The agent (as in `[[api_keys]]`) whose orders are reported here.
+    pub agent: String,
+    /// Its `POST /agentic_checkout/webhooks/order_events` URL.
+    pub url: String,
+    /// The shared secret of `Merchant-Signature`.
+    pub secret: SecretString,
+}
+
+/// Moves new orders along by itself, for demos: confirmed, shipped and delivered after these
+/// delays (each counted from the order's previous change).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoClockSettings {
+    pub enabled: bool,
+    pub confirm_after_secs: u64,
+    pub ship_after_secs: u64,
+    pub deliver_after_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +123,20 @@ session_ttl_secs = 3600
 expiry_sweep_interval_secs = 5
 idempotency_retention_secs = 172800
 
+[webhooks]
+max_attempts = 12
+backoff_base_ms = 500
+backoff_max_ms = 300000
+timeout_secs = 10
+concurrency = 8
+poll_interval_ms = 1000
+
+[demo_clock]
+enabled = false
+confirm_after_secs = 10
+ship_after_secs = 20
+deliver_after_secs = 40
+
 [payment]
 psp_url = "http://localhost:4000"
 secret_key = ""
@@ -91,26 +149,12 @@ pub const MIN_IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 3600);
 impl Settings {
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
-        if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).required(true));
-        }
-        builder = builder.add_source(
-            config::Environment::with_prefix("MERCHANT")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
-        );
-        let mut settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .with_context(|| match file {
-                Some(f) => format!("reading configuration from {}", f.display()),
-                None => "reading configuration".to_owned(),
-            })?;
+        let mut settings: Settings = kit::config::load(DEFAULTS, file, "MERCHANT")?;
         if let Ok(keys) = std::env::var("MERCHANT_API_KEYS") {
             settings.api_keys.extend(parse_api_keys(&keys)?);
+        }
+        if let Ok(keys) = std::env::var("MERCHANT_ADMIN_KEYS") {
+            settings.admin_keys.extend(parse_api_keys(&keys)?);
         }
         Ok(settings)
     }
@@ -131,6 +175,24 @@ impl Settings {
         if self.merchant.session_ttl_secs == 0 {
             bail!("merchant.session_ttl_secs must be positive");
         }
+        for e in &self.webhooks.endpoints {
+            if e.secret.expose_secret().len() < 16 {
+                bail!(
+                    "the webhook secret for agent {:?} must be at least 16 characters",
+                    e.agent
+                );
+            }
+            if !self.api_keys.iter().any(|k| k.agent == e.agent) {
+                bail!(
+                    "webhooks.endpoints names agent {:?}, which has no API key",
+                    e.agent
+                );
+            }
+        }
+        if self.webhooks.max_attempts == 0 || self.webhooks.concurrency == 0 {
+            bail!("webhooks.max_attempts and webhooks.concurrency must be positive");
+        }
+        validate_api_keys(&self.admin_keys)?;
         validate_api_keys(&self.api_keys)
     }
 

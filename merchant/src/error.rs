@@ -8,6 +8,7 @@ use kit::idempotency::{Refusal, Reply};
 use shared::headers;
 use shared::idempotency::InvalidKey;
 
+use crate::domain::order::OrderError;
 use crate::domain::session::{RequestError, StateError};
 use crate::store::StoreError;
 
@@ -46,6 +47,13 @@ pub enum ApiError {
     State(#[from] StateError),
     #[error("checkout session not found")]
     SessionNotFound,
+    #[error("order not found")]
+    OrderNotFound,
+    #[error("webhook event not found")]
+    EventNotFound,
+    /// An operator action the order's state does not allow, or with invalid details.
+    #[error(transparent)]
+    Order(#[from] crate::domain::order::OrderError),
     /// Complete while 3-D Secure is required, without its result.
     #[error("the checkout session requires authentication")]
     RequiresThreeDs,
@@ -144,7 +152,11 @@ impl ApiError {
             State(StateError::CompleteInProgress) => StatusCode::CONFLICT,
             State(_) | MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RequiresThreeDs | NotReadyForPayment(_) => StatusCode::BAD_REQUEST,
-            SessionNotFound | RouteNotFound => StatusCode::NOT_FOUND,
+            SessionNotFound | OrderNotFound | EventNotFound | RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Order(OrderError::NotNow { .. }) => StatusCode::CONFLICT,
+            Order(_) => StatusCode::BAD_REQUEST,
             Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -232,6 +244,19 @@ impl ApiError {
                 "session_not_found",
                 "No checkout session with this id exists for this API key.",
             ),
+            OrderNotFound => E::invalid_request("order_not_found", "No order with this id exists."),
+            EventNotFound => E::invalid_request(
+                "event_not_found",
+                "No webhook event with this id is parked.",
+            ),
+            Order(e) => E::invalid_request(
+                match e {
+                    OrderError::NotNow { .. } => "invalid_order_state",
+                    OrderError::Invalid(_) => "invalid",
+                    OrderError::TooMuch { .. } => "amount_too_large",
+                },
+                format!("{e}."),
+            ),
             // The spec gives this error exactly (2026-04-17 §4.4).
             RequiresThreeDs => E::invalid_request(
                 "requires_3ds",
@@ -272,6 +297,8 @@ impl ApiError {
                     StateError::Canceled | StateError::Expired | StateError::Completed
                 )
                 | ApiError::SessionNotFound
+                | ApiError::OrderNotFound
+                | ApiError::Order(_)
                 | ApiError::RequiresThreeDs
                 | ApiError::NotReadyForPayment(_)
         )

@@ -75,3 +75,18 @@ impl FromRequest<AppState> for Body {
         Ok(Body(http::json_body(req, state.body_limit).await?))
     }
 }
+
+/// The operator a bearer token belongs to (`/admin`).
+#[derive(Debug, Clone)]
+pub struct Operator(pub Arc<str>);
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        http::bearer(&parts.headers)
+            .and_then(|token| state.admin_keys.authenticate(token))
+            .map(Operator)
+            .ok_or(ApiError::Unauthorized)
+    }
+}

@@ -4,6 +4,8 @@
 //! - [`routes`]: HTTP endpoints and middleware; handlers are thin.
 //! - [`checkout`]: create, retrieve, update, cancel: each one database transaction.
 //! - [`complete`]: paying through the PSP exactly once, and recovering interrupted payments.
+//! - [`orders`]: the order lifecycle (operator actions, refunds, the demo clock).
+//! - [`webhooks`]: the outbox of order events and its delivery worker.
 //! - [`domain`]: sessions, pricing, tax and shipping as plain functions.
 //! - [`protocol`]: per-version parsing and rendering of the ACP wire format.
 //! - [`store`]: SQL for SQLite and PostgreSQL (one code path through sqlx's Any driver).
@@ -22,8 +24,10 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod ids;
+pub mod orders;
 pub mod protocol;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod webhooks;

@@ -12,7 +12,8 @@ use tokio::sync::watch;
 use crate::catalog::{Catalog, DEMO_SEED, SeedFile};
 use crate::configuration::Settings;
 use crate::state::{AppState, Inner};
-use crate::{checkout, routes, store};
+use crate::webhooks::{self, Webhooks};
+use crate::{checkout, orders, routes, store};
 use kit::auth::ApiKeys;
 use kit::clock::{Clock, SystemClock};
 use kit::db::Db;
@@ -61,10 +62,17 @@ impl Application {
                 .trim_end_matches('/')
                 .to_owned()
         };
+        let webhooks = Webhooks::new(
+            settings.webhooks.clone(),
+            reqwest::Client::builder()
+                .build()
+                .context("building the webhook client")?,
+        );
         let state = AppState::new(Inner {
             db,
             catalog: Arc::new(catalog),
             keys,
+            admin_keys: ApiKeys::new(&settings.admin_keys),
             inflight: InFlight::default(),
             clock,
             merchant: settings.merchant.clone(),
@@ -81,6 +89,11 @@ impl Application {
             failpoint: std::env::var("MERCHANT_FAILPOINT")
                 .ok()
                 .filter(|f| !f.is_empty()),
+            webhooks,
+            demo_clock: settings
+                .demo_clock
+                .enabled
+                .then(|| settings.demo_clock.clone()),
         });
         Ok(Self {
             listener,
@@ -113,24 +126,24 @@ impl Application {
         // 0 turns the background sweep off (the tests drive expiry and recovery themselves).
         let sweeper = (self.state.merchant.expiry_sweep_interval_secs > 0)
             .then(|| tokio::spawn(sweep(self.state.clone(), stop_rx.clone())));
-        let grace = Duration::from_secs(server.shutdown_timeout_secs);
-        let mut drained = stop_rx.clone();
+        let delivery = webhooks::spawn(&self.state, stop_rx.clone());
+        let demo_clock = self
+            .state
+            .demo_clock
+            .is_some()
+            .then(|| tokio::spawn(demo_clock(self.state.clone(), stop_rx.clone())));
         tracing::info!(port = self.port, base_url = %self.state.base_url, "merchant listening");
-        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: draining requests in flight");
-            let _ = stop_tx.send(true);
-        });
-        let stopped = async move {
-            let _ = drained.wait_for(|s| *s).await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            r = serve => r.context("serving HTTP")?,
-            () = stopped => tracing::warn!("requests still running after the grace period; stopping anyway"),
-        }
-        if let Some(sweeper) = sweeper {
-            let _ = sweeper.await;
+        kit::http::serve(
+            self.listener,
+            app,
+            shutdown,
+            stop_tx,
+            Duration::from_secs(server.shutdown_timeout_secs),
+        )
+        .await
+        .context("serving HTTP")?;
+        for task in [sweeper, delivery, demo_clock].into_iter().flatten() {
+            let _ = task.await;
         }
         self.state.db.close().await;
         Ok(())
@@ -178,6 +191,7 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     // On the first round every interrupted payment is from an earlier process; later, only
     // those older than any request still running could be.
     let mut first = true;
+    let mut first_refunds = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -195,6 +209,17 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(recovered = n, "finished interrupted payments"),
             Err(e) => tracing::warn!(error = %e, "payment recovery failed"),
         }
+        let refund_cutoff = if first_refunds {
+            now
+        } else {
+            now - orders::REFUND_GRACE
+        };
+        first_refunds = false;
+        match orders::recover_refunds(&state, refund_cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(settled = n, "finished interrupted refunds"),
+            Err(e) => tracing::warn!(error = %e, "refund recovery failed"),
+        }
         match checkout::expire_due(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired checkout sessions"),
@@ -204,6 +229,22 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(forgotten = n, "purged idempotency records past retention"),
             Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+        }
+    }
+}
+
+/// Moves orders along once a second, when the demo clock is on.
+async fn demo_clock(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match orders::demo_clock_tick(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(moved = n, "demo clock moved orders along"),
+            Err(e) => tracing::warn!(error = %e, "demo clock tick failed"),
         }
     }
 }

@@ -9,7 +9,8 @@ use kit::db::Db;
 use kit::idempotency::{Idempotency, InFlight};
 
 use crate::catalog::Catalog;
-use crate::configuration::MerchantSettings;
+use crate::configuration::{DemoClockSettings, MerchantSettings};
+use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -18,6 +19,8 @@ pub struct Inner {
     pub db: Db,
     pub catalog: Arc<Catalog>,
     pub keys: ApiKeys,
+    /// Operators' keys for `/admin`.
+    pub admin_keys: ApiKeys,
     pub inflight: InFlight,
     pub clock: Arc<dyn Clock>,
     pub merchant: MerchantSettings,
@@ -29,6 +32,9 @@ pub struct Inner {
     /// A test hook (`MERCHANT_FAILPOINT`): `after_charge` aborts the process right after the
     /// PSP confirms a charge and before the order is written, to prove recovery.
     pub failpoint: Option<String>,
+    pub webhooks: Webhooks,
+    /// Set when the demo clock moves orders along by itself.
+    pub demo_clock: Option<DemoClockSettings>,
 }
 
 impl AppState {

@@ -96,24 +96,7 @@ fingerprint_key = ""
 
 impl Settings {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
-        if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).required(true));
-        }
-        builder = builder.add_source(
-            config::Environment::with_prefix("PSP")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
-        );
-        let mut settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .with_context(|| match file {
-                Some(f) => format!("reading configuration from {}", f.display()),
-                None => "reading configuration".to_owned(),
-            })?;
+        let mut settings: Settings = kit::config::load(DEFAULTS, file, "PSP")?;
         if let Ok(keys) = std::env::var("PSP_API_KEYS") {
             settings.api_keys.extend(parse_api_keys(&keys)?);
         }

@@ -133,23 +133,18 @@ impl Application {
             self.state.clone(),
             Duration::from_secs(server.request_timeout_secs),
         );
-        let (stop_tx, mut stopped) = watch::channel(false);
-        let janitor = tokio::spawn(purge_idempotency(self.state.clone(), stop_tx.subscribe()));
-        let grace = Duration::from_secs(server.shutdown_timeout_secs);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let janitor = tokio::spawn(purge_idempotency(self.state.clone(), stop_rx));
         tracing::info!(port = self.port, base_url = %self.state.base_url, "psp listening");
-        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: draining requests in flight");
-            let _ = stop_tx.send(true);
-        });
-        let deadline = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            r = serve => r.context("serving HTTP")?,
-            () = deadline => tracing::warn!("requests still running after the grace period; stopping anyway"),
-        }
+        kit::http::serve(
+            self.listener,
+            app,
+            shutdown,
+            stop_tx,
+            Duration::from_secs(server.shutdown_timeout_secs),
+        )
+        .await
+        .context("serving HTTP")?;
         let _ = janitor.await;
         self.state.db.close().await;
         Ok(())

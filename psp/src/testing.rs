@@ -32,6 +32,7 @@ pub struct TestPsp {
     /// Holds the SQLite file (and its WAL) until the test ends.
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestPsp {
@@ -117,7 +118,7 @@ pub async fn spawn_on(
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(app.run_until_stopped(async {
+    let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     TestPsp {
@@ -127,6 +128,7 @@ pub async fn spawn_on(
         database_url,
         dir,
         shutdown: Some(tx),
+        server: Some(server),
     }
 }
 
@@ -252,6 +254,19 @@ pub enum Challenge {
 }
 
 impl TestPsp {
+    /// Stops serving (the port closes) and hands back its database, to start it again with
+    /// [`spawn_on`].
+    pub async fn stop(mut self) -> (tempfile::TempDir, String) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"));
+        (dir, self.database_url.clone())
+    }
+
     /// A POST as the agent (or a merchant, by key) with a fresh idempotency key.
     pub async fn post(&self, path: &str, bearer: &str, body: &Value) -> Reply {
         self.post_with_key(path, bearer, &new_key(), body).await

@@ -8,6 +8,7 @@
 //! - [`idempotency`]: idempotency keys and body fingerprints.
 //! - [`client`]: typed reqwest clients (checkout, delegate payment and authentication, PSP).
 //! - [`psp`]: the PSP's merchant-facing payment intents API (not ACP; Stripe-shaped).
+//! - [`signature`]: `Merchant-Signature`, the order webhooks' HMAC: signing and verification.
 //! - `schema` (feature `schema`): the official JSON Schema validators, one per version.
 
 pub mod api_version;
@@ -19,6 +20,7 @@ mod open_enum;
 pub mod psp;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod signature;
 pub mod v2026_04_17;
 pub mod version;
 

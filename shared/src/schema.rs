@@ -169,3 +169,42 @@ pub fn validate_delegate_authentication_session(
     }
     Ok(())
 }
+
+/// Checks an order webhook body, `WebhookEvent` of `openapi.agentic_checkout_webhook.yaml`:
+/// exactly `type` (a string, open) and `data`; `data` an `Order` of the checkout schema with
+/// `type`, `checkout_session_id`, `permalink_url` and `status` required (`EventDataOrder`). That
+/// file is OpenAPI only, so its two small definitions are checked here and `Order` by the
+/// checkout bundle.
+pub fn validate_webhook_event(version: ApiVersion, body: &Value) -> Result<(), SchemaViolation> {
+    let violation = |errors: Vec<String>| SchemaViolation {
+        version,
+        bundle: Bundle::Checkout,
+        def: "WebhookEvent".into(),
+        errors,
+    };
+    let Some(event) = body.as_object() else {
+        return Err(violation(vec!["the event is not an object".into()]));
+    };
+    let mut errors: Vec<String> = event
+        .keys()
+        .filter(|k| *k != "type" && *k != "data")
+        .map(|k| format!("unexpected property {k:?}"))
+        .collect();
+    if !event.get("type").is_some_and(Value::is_string) {
+        errors.push("`type` must be a string".into());
+    }
+    match event.get("data").and_then(Value::as_object) {
+        None => errors.push("`data` must be an object".into()),
+        Some(data) => {
+            for field in ["type", "checkout_session_id", "permalink_url", "status"] {
+                if !data.contains_key(field) {
+                    errors.push(format!("`data.{field}` is required"));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(violation(errors));
+    }
+    schemas(version).validate(Bundle::Checkout, "Order", &body["data"])
+}

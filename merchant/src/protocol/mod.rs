@@ -88,7 +88,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-pub use v2026_04_17::V2026_04_17;
+pub use v2026_04_17::{V2026_04_17, order_out};
 
 #[cfg(test)]
 mod tests {

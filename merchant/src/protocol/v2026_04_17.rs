@@ -13,7 +13,10 @@ use super::{
     parse_body,
 };
 use crate::domain::message::{self, Kind};
-use crate::domain::order::Order;
+use crate::domain::order::{
+    AdjustmentKind, AdjustmentStatus, Fulfillment, FulfillmentKind, FulfillmentStatus, LineQty,
+    Order,
+};
 use crate::domain::party;
 use crate::domain::payment::ThreeDs;
 use crate::domain::session::{
@@ -885,8 +888,98 @@ pub fn order_out(o: &Order, ctx: &RenderContext<'_>) -> w::Order {
                 })
                 .collect(),
         ),
-        fulfillments: None,
-        adjustments: None,
-        totals: Some(totals_out(&o.totals, o.lines.iter().any(|l| !l.digital))),
+        fulfillments: Some(o.fulfillments.iter().map(|f| parcel_out(o, f)).collect()),
+        adjustments: Some(
+            o.adjustments
+                .iter()
+                .map(|a| w::Adjustment {
+                    id: a.id.clone(),
+                    kind: match a.kind {
+                        AdjustmentKind::Refund => w::AdjustmentType::Refund,
+                        AdjustmentKind::Cancellation => w::AdjustmentType::Cancellation,
+                    },
+                    occurred_at: a.occurred_at,
+                    status: match a.status {
+                        AdjustmentStatus::Pending => w::AdjustmentStatus::Pending,
+                        AdjustmentStatus::Completed => w::AdjustmentStatus::Completed,
+                        AdjustmentStatus::Failed => w::AdjustmentStatus::Failed,
+                    },
+                    line_items: (!a.lines.is_empty()).then(|| line_refs(&a.lines)),
+                    amount: a.amount,
+                    currency: a.amount.map(|_| o.currency.clone()),
+                    description: a.description.clone(),
+                    reason: a.reason.clone(),
+                })
+                .collect(),
+        ),
+        totals: Some({
+            let mut totals = totals_out(&o.totals, o.lines.iter().any(|l| !l.digital));
+            if o.refunded() > 0 {
+                totals.push(total(
+                    w::TotalType::AmountRefunded,
+                    "Refunded",
+                    o.refunded(),
+                ));
+            }
+            totals
+        }),
+    }
+}
+
+fn line_refs(lines: &[LineQty]) -> Vec<w::LineItemReference> {
+    lines
+        .iter()
+        .map(|l| w::LineItemReference {
+            id: l.id.clone(),
+            quantity: l.quantity,
+        })
+        .collect()
+}
+
+fn parcel_out(o: &Order, f: &Fulfillment) -> w::Fulfillment {
+    w::Fulfillment {
+        id: f.id.clone(),
+        kind: match f.kind {
+            FulfillmentKind::Shipping => w::OrderFulfillmentType::Shipping,
+            FulfillmentKind::Digital => w::OrderFulfillmentType::Digital,
+        },
+        status: Some(w::FulfillmentStatus::from(f.status.as_str())),
+        line_items: Some(line_refs(&f.lines)),
+        carrier: f.carrier.clone(),
+        tracking_number: f.tracking_number.clone(),
+        tracking_url: f.tracking_url.clone(),
+        destination: match f.kind {
+            FulfillmentKind::Shipping => o.ship_to.as_ref().map(address_out),
+            FulfillmentKind::Digital => None,
+        },
+        estimated_delivery: match (f.kind, f.status) {
+            (FulfillmentKind::Shipping, FulfillmentStatus::Shipped) => {
+                o.shipping.as_ref().and_then(|q| {
+                    Some(w::EstimatedDelivery {
+                        earliest: q.earliest?,
+                        latest: q.latest?,
+                    })
+                })
+            }
+            _ => None,
+        },
+        digital_delivery: f.digital.as_ref().map(|d| w::DigitalDelivery {
+            access_url: Some(d.access_url.clone()),
+            license_key: Some(d.license_key.clone()),
+            expires_at: None,
+        }),
+        description: f.description.clone(),
+        events: Some(
+            f.events
+                .iter()
+                .map(|e| w::FulfillmentEvent {
+                    id: e.id.clone(),
+                    kind: w::FulfillmentEventType::from(e.kind.as_str()),
+                    occurred_at: e.occurred_at,
+                    description: e.description.clone(),
+                    location: None,
+                })
+                .collect(),
+        ),
     }
 }

@@ -73,7 +73,8 @@ async fn order_page(
 ) -> Result<Html<String>, ApiError> {
     let o = store::orders::get(&state.db.read, &id)
         .await?
-        .ok_or(ApiError::RouteNotFound)?;
+        .ok_or(ApiError::RouteNotFound)?
+        .order;
     let lines: String = o
         .lines
         .iter()
@@ -93,10 +94,37 @@ async fn order_page(
         .map_or_else(String::new, |d| {
             format!("<p>Arrives by {}.</p>", d.format("%A %-d %B"))
         });
+    let parcels: String = o
+        .fulfillments
+        .iter()
+        .map(|f| {
+            let tracking = match (&f.carrier, &f.tracking_number, &f.tracking_url) {
+                (Some(c), Some(n), Some(u)) => format!(
+                    " {} <a href=\"{}\">{}</a>",
+                    html_escape(c),
+                    html_escape(u),
+                    html_escape(n)
+                ),
+                (Some(c), Some(n), None) => format!(" {} {}", html_escape(c), html_escape(n)),
+                _ => String::new(),
+            };
+            format!("<li>{}{tracking}</li>", f.status.as_str())
+        })
+        .collect();
+    let parcels = if parcels.is_empty() {
+        parcels
+    } else {
+        format!("<h2>Delivery</h2><ul>{parcels}</ul>")
+    };
+    let refunded = if o.refunded() > 0 {
+        format!("<p>Refunded: {}</p>", format_usd(o.refunded()))
+    } else {
+        String::new()
+    };
     Ok(Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Order {number}</title></head><body>\
          <h1>Order {number}</h1><p>Status: {status}. Paid with {brand} ending {last4}.</p>{delivery}\
-         <table><tr><th>Item</th><th>Qty</th><th>Subtotal</th></tr>{lines}</table><p>Total: {total}</p></body></html>",
+         <table><tr><th>Item</th><th>Qty</th><th>Subtotal</th></tr>{lines}</table><p>Total: {total}</p>{refunded}{parcels}</body></html>",
         number = html_escape(&o.number),
         status = o.status.as_str(),
         brand = html_escape(&o.payment.brand),

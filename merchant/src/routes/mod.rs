@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, and the middleware every request passes through.
 
+mod admin;
 mod assets;
 mod checkout;
 mod discovery;
@@ -19,6 +20,7 @@ use crate::state::AppState;
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(checkout::router())
+        .merge(admin::router())
         .merge(discovery::router())
         .merge(assets::router())
         .merge(health::router())

@@ -109,3 +109,17 @@ pub async fn commit(conn: &mut AnyConnection, lines: &[(String, i64)]) -> Result
     }
     Ok(())
 }
+
+/// Puts units of a canceled order back on the shelf.
+pub async fn restock(conn: &mut AnyConnection, lines: &[(String, i64)]) -> Result<(), StoreError> {
+    let mut lines = lines.to_vec();
+    lines.sort();
+    for (variant, units) in lines {
+        sqlx::query("UPDATE inventory SET on_hand = on_hand + $1 WHERE variant_id = $2")
+            .bind(units)
+            .bind(&variant)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

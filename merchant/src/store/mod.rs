@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod fast_create;
 pub mod inventory;
 pub mod orders;
+pub mod outbox;
 pub mod records;
 pub mod sessions;
 

@@ -41,6 +41,19 @@ pub async fn start_merchant(
     log_path: &std::path::Path,
     failpoint: Option<&str>,
 ) -> MerchantProcess {
+    start_merchant_with(db_url, psp_url, port, log_path, failpoint, None, &[]).await
+}
+
+/// As [`start_merchant`], with a configuration file and more environment.
+pub async fn start_merchant_with(
+    db_url: &str,
+    psp_url: &str,
+    port: u16,
+    log_path: &std::path::Path,
+    failpoint: Option<&str>,
+    config: Option<&std::path::Path>,
+    env: &[(&str, String)],
+) -> MerchantProcess {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -64,6 +77,12 @@ pub async fn start_merchant(
         .stderr(Stdio::from(log));
     if let Some(f) = failpoint {
         cmd.env("MERCHANT_FAILPOINT", f);
+    }
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     // Owned by the guard at once, so a failed start still kills and reaps the child.
     let process = MerchantProcess {

@@ -22,6 +22,7 @@ use shared::v2026_04_17::V2026_04_17;
 
 pub const API_KEY: &str = "test_agent_key_0123456789";
 pub const OTHER_API_KEY: &str = "other_agent_key_9876543210";
+pub const ADMIN_KEY: &str = "test_operator_key_0123456789";
 pub const VERSION: &str = "2026-04-17";
 
 pub use kit::testing::Backend;
@@ -154,6 +155,10 @@ pub async fn spawn_app_with_clock(
             key: SecretString::from(OTHER_API_KEY),
         },
     ];
+    settings.admin_keys = vec![ApiKeySetting {
+        agent: "test-operator".into(),
+        key: SecretString::from(ADMIN_KEY),
+    }];
     settings.payment.secret_key = SecretString::from("sk_test_merchant_for_tests_0001");
     // No background sweep: a test that needs one runs it itself, at the clock's time it chooses.
     settings.merchant.expiry_sweep_interval_secs = 0;
@@ -250,6 +255,30 @@ impl TestApp {
             path,
             &headers,
             body.map(|b| b.to_string().into_bytes()),
+        )
+        .await
+    }
+
+    /// An operator's call to `/admin`, with a fresh idempotency key on POSTs.
+    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        let key = new_key();
+        let mut headers = vec![("Authorization", format!("Bearer {ADMIN_KEY}"))];
+        if method == Method::POST {
+            headers.push(("Idempotency-Key", key));
+            headers.push(("Content-Type", "application/json".to_owned()));
+        }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body =
+            (method == Method::POST).then(|| body.unwrap_or(json!({})).to_string().into_bytes());
+        self.request(method, path, &headers, body).await
+    }
+
+    /// `POST /admin/orders/{id}/{action}`.
+    pub async fn order_action(&self, id: &str, action: &str, body: Value) -> Resp {
+        self.admin(
+            Method::POST,
+            &format!("/admin/orders/{id}/{action}"),
+            Some(body),
         )
         .await
     }
@@ -384,6 +413,16 @@ fn assert_conforms(method: &Method, path: &str, status: u16, body: &Value) {
         "CheckoutSessionWithOrder"
     } else if path.starts_with("/checkout_sessions") {
         "CheckoutSession"
+    } else if path.starts_with("/admin/orders/") {
+        "Order"
+    } else if path.starts_with("/admin/orders") {
+        for o in body["orders"].as_array().expect("orders") {
+            if let Err(e) = schemas(ApiVersion::V2026_04_17).validate(Bundle::Checkout, "Order", o)
+            {
+                panic!("{method} {path} ({status}): an order does not validate: {e}\norder: {o:#}");
+            }
+        }
+        return;
     } else {
         return;
     };

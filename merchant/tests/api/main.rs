@@ -9,5 +9,7 @@ mod crash;
 mod expiry;
 mod idempotency;
 mod inventory;
+mod orders;
 mod payments;
 mod protocol;
+mod webhooks;

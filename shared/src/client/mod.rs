@@ -3,10 +3,12 @@
 mod checkout;
 mod delegate;
 mod psp;
+mod webhook;
 
 pub use checkout::CheckoutClient;
 pub use delegate::DelegateClient;
 pub use psp::{PspClient, PspError};
+pub use webhook::{DeliveryError, WebhookClient};
 
 use serde::de::DeserializeOwned;
 

@@ -1,0 +1,106 @@
+//! A real agent webhook receiver for integration tests (the merchant's too).
+
+use std::sync::Arc;
+
+use kit::clock::Clock;
+use kit::testing::Backend;
+use secrecy::SecretString;
+
+use crate::configuration::{Merchant, Settings};
+use crate::state::AppState;
+
+pub const MERCHANT_ID: &str = "acct_demo_outfitters";
+pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_tests_0001";
+
+pub struct TestAgent {
+    pub base_url: String,
+    pub port: u16,
+    pub state: AppState,
+    /// Holds the SQLite file until the test ends.
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestAgent {
+    /// The webhook URL to give the merchant.
+    pub fn webhook_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::webhooks::PATH)
+    }
+
+    /// Stops serving (the port closes) and waits until it has.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"))
+    }
+
+    /// Every event of an order as received: `(event id, type, order status, body)`.
+    pub async fn events_for(&self, order_id: &str) -> Vec<(String, String, String, String)> {
+        crate::store::events_for(&self.state.db.read, MERCHANT_ID, order_id)
+            .await
+            .expect("query")
+    }
+
+    /// How many events were recorded in all.
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM order_events")
+            .fetch_one(&self.state.db.read)
+            .await
+            .expect("count")
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// An agent on a fresh database, on `port` (0 for any), knowing one merchant.
+pub async fn spawn(backend: Backend, port: u16, clock: Arc<dyn Clock>) -> TestAgent {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = kit::testing::fresh_database(backend, dir.path(), "agent").await;
+    spawn_on(dir, &url, port, clock).await
+}
+
+/// An agent on an existing database (a restart).
+pub async fn spawn_on(
+    dir: tempfile::TempDir,
+    database_url: &str,
+    port: u16,
+    clock: Arc<dyn Clock>,
+) -> TestAgent {
+    let mut settings = Settings::load(None).expect("defaults");
+    settings.server.port = port;
+    settings.database.url = SecretString::from(database_url.to_owned());
+    settings.database.max_connections = 4;
+    settings.merchants = vec![Merchant {
+        id: MERCHANT_ID.into(),
+        name: "ACP Demo Outfitters".into(),
+        webhook_secret: SecretString::from(WEBHOOK_SECRET),
+    }];
+    let app = crate::startup::Application::build_with_clock(settings, clock)
+        .await
+        .expect("the agent starts");
+    let port = app.port();
+    let state = app.state();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestAgent {
+        base_url: format!("http://127.0.0.1:{port}"),
+        port,
+        state,
+        dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
