@@ -98,6 +98,8 @@ impl Steps {
 }
 
 pub struct Report {
+    /// Anything the scenario measured besides its requests (the purchase's webhooks).
+    pub extra: Option<(&'static str, serde_json::Value)>,
     pub iterations: u64,
     pub errors: u64,
     pub elapsed: Duration,
@@ -142,6 +144,9 @@ impl Report {
         if let Some(e) = &self.first_error {
             out["first_error"] = e.as_str().into();
         }
+        if let Some((name, value)) = &self.extra {
+            out[*name] = value.clone();
+        }
         out.to_string()
     }
 }
@@ -158,12 +163,11 @@ struct Tally {
 /// Runs `connections` clients for `warmup + measure`, recording only the measured part.
 pub async fn run(
     targets: (&Target, Option<&Target>),
-    plan: Plan,
+    plan: Arc<Plan>,
     connections: usize,
     warmup: Duration,
     measure: Duration,
 ) -> anyhow::Result<Report> {
-    let plan = Arc::new(plan);
     let recording = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::with_capacity(connections);
@@ -183,13 +187,16 @@ pub async fn run(
     }
     tokio::time::sleep(warmup).await;
     recording.store(true, Ordering::SeqCst);
+    plan.recording(true);
     let started = Instant::now();
     tokio::time::sleep(measure).await;
     recording.store(false, Ordering::SeqCst);
+    plan.recording(false);
     let elapsed = started.elapsed();
     stop.store(true, Ordering::SeqCst);
 
     let mut total = Report {
+        extra: None,
         iterations: 0,
         errors: 0,
         elapsed,

@@ -5,6 +5,7 @@
 
 mod ceiling;
 mod drive;
+mod receiver;
 mod scenario;
 
 use std::time::Duration;
@@ -36,6 +37,16 @@ enum Command {
         /// The agent API key for the PSP.
         #[arg(long, default_value = "bench_agent_psp_key_0123456789")]
         psp_key: String,
+        /// Purchase: listen here for the merchant's order webhooks and measure their delivery.
+        #[arg(long)]
+        receiver: Option<std::net::SocketAddr>,
+        /// Purchase with --receiver: refuse every webhook while the purchases run, then accept
+        /// them and report how fast the merchant delivers the backlog (instead of latency).
+        #[arg(long)]
+        backlog: bool,
+        /// The webhooks' signing secret.
+        #[arg(long, default_value = "whsec_bench_secret_0123456789")]
+        webhook_secret: String,
         #[arg(long, default_value_t = 64)]
         connections: usize,
         /// Measured seconds (after the warm-up).
@@ -72,6 +83,9 @@ async fn main() -> anyhow::Result<()> {
             key,
             psp_url,
             psp_key,
+            receiver,
+            backlog,
+            webhook_secret,
             connections,
             seconds,
             warmup,
@@ -87,8 +101,14 @@ async fn main() -> anyhow::Result<()> {
                 merchant: key,
                 psp: psp_key,
             };
-            let plan = scenario::prepare(scenario, &target, keys).await?;
-            let report = drive::run(
+            let receiver = match receiver {
+                Some(addr) => Some(receiver::Receiver::start(addr, webhook_secret, backlog).await?),
+                None => None,
+            };
+            let plan = std::sync::Arc::new(
+                scenario::prepare(scenario, &target, keys, receiver.clone()).await?,
+            );
+            let mut report = drive::run(
                 (&target, psp.as_ref()),
                 plan,
                 connections,
@@ -96,6 +116,34 @@ async fn main() -> anyhow::Result<()> {
                 Duration::from_secs(seconds),
             )
             .await?;
+            if let Some(r) = receiver.as_ref().filter(|_| backlog) {
+                let d = r.drain(Duration::from_secs(120)).await;
+                let secs = d.elapsed.as_secs_f64();
+                report.extra = Some((
+                    "webhook_backlog",
+                    serde_json::json!({
+                        "delivered": d.delivered,
+                        "undelivered": d.undelivered,
+                        "drain_s": (secs * 1000.0).round() / 1000.0,
+                        "per_s": if secs > 0.0 { (d.delivered as f64 / secs).round() } else { 0.0 },
+                    }),
+                ));
+            } else if let Some(r) = receiver {
+                let d = r.finish(Duration::from_secs(10)).await;
+                let secs = report.elapsed.as_secs_f64();
+                let ms = |q: f64| (d.latency_us.value_at_quantile(q) as f64 / 10.0).round() / 100.0;
+                report.extra = Some((
+                    "webhooks",
+                    serde_json::json!({
+                        "events": d.events,
+                        "per_s": (d.events as f64 / secs).round(),
+                        "rejected": d.rejected,
+                        "missing": d.missing,
+                        "p50_ms": ms(0.5),
+                        "p99_ms": ms(0.99),
+                    }),
+                ));
+            }
             println!("{}", report.to_json(&label, scenario, connections));
             Ok(())
         }

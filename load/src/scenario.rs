@@ -8,7 +8,10 @@ use hyper::body::Bytes;
 use rand::RngExt;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use crate::drive::{Conn, Conns, Steps, Target};
+use crate::receiver::Receiver;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -29,6 +32,8 @@ pub enum Kind {
 
 pub struct Plan {
     kind: Kind,
+    /// Hears the order events of purchases, when the merchant sends them here.
+    pub receiver: Option<Arc<Receiver>>,
     /// The merchant's agent key.
     key: String,
     /// The PSP's agent key.
@@ -63,9 +68,15 @@ fn variants() -> Vec<String> {
         .collect()
 }
 
-pub async fn prepare(kind: Kind, target: &Target, keys: Keys) -> anyhow::Result<Plan> {
+pub async fn prepare(
+    kind: Kind,
+    target: &Target,
+    keys: Keys,
+    receiver: Option<Arc<Receiver>>,
+) -> anyhow::Result<Plan> {
     let mut plan = Plan {
         kind,
+        receiver,
         key: keys.merchant,
         psp_key: keys.psp,
         variants: variants(),
@@ -100,6 +111,13 @@ fn expect(step: &str, status: StatusCode, body: &[u8], want: StatusCode) -> Resu
 }
 
 impl Plan {
+    /// The measured window opens (`true`) or closes.
+    pub fn recording(&self, on: bool) {
+        if let Some(r) = &self.receiver {
+            r.recording(on);
+        }
+    }
+
     fn idempotency_key(&self, worker: usize, seq: u64, step: &str) -> String {
         format!("load-{:x}-{worker}-{seq}-{step}", self.run_id)
     }
@@ -305,6 +323,11 @@ impl Plan {
                 "complete: status {}",
                 session["status"]
             )));
+        }
+        // The order was committed just before this answer was sent: from here to the
+        // receiver's acknowledgement is the webhook's delivery latency.
+        if let Some(r) = &self.receiver {
+            r.completed(&id);
         }
         Ok(())
     }

@@ -132,80 +132,105 @@ pub fn backoff(attempt: u32, base_ms: u64, max_ms: u64, jitter: f64) -> Duration
     Duration::from_millis((full * (1.0 - jitter.clamp(0.0, 1.0) / 2.0)) as u64)
 }
 
-/// One pass over the outbox: sends every event that is due and first in line for its order.
-/// Returns how many were delivered.
+/// One pass over the outbox: takes every event that is due and first in line for its order,
+/// sends them (to different orders, so at once, up to `concurrency`), and records the outcomes.
+/// Returns how many were delivered. The bookkeeping is two statements for the whole pass plus
+/// one per failure, so delivery keeps up with a busy single-writer SQLite.
 pub async fn deliver_due(state: &AppState) -> Result<usize, StoreError> {
-    let hooks = &state.webhooks;
-    let limit = i64::try_from(hooks.settings.concurrency * 4).unwrap_or(64);
-    let due = outbox::due(&state.db.read, state.clock.now(), limit).await?;
-    let delivered = futures::stream::iter(due)
-        .map(|event| deliver_one(state, event))
-        .buffer_unordered(hooks.settings.concurrency)
-        .filter(|r| std::future::ready(matches!(r, Ok(true))))
-        .count()
-        .await;
-    Ok(delivered)
+    let s = &state.webhooks.settings;
+    let limit = i64::try_from(s.concurrency * 4).unwrap_or(64);
+    let now = state.clock.now();
+    let due = outbox::due(&state.db.read, now, limit).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let timeout = Duration::from_secs(s.timeout_secs);
+    // Long enough for every round of attempts of the pass, plus a margin.
+    let rounds = i64::try_from(due.len().div_ceil(s.concurrency)).unwrap_or(i64::MAX);
+    let lease = outbox::millis(now)
+        + i64::try_from(timeout.as_millis())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(rounds)
+        + 5_000;
+    let ids: Vec<String> = due.iter().map(|e| e.id.clone()).collect();
+    let claimed = outbox::claim(&state.db.write, &ids, now, lease).await?;
+    let attempts: Vec<(outbox::Pending, Result<(), String>)> =
+        futures::stream::iter(due.into_iter().filter(|e| claimed.contains(&e.id)))
+            .map(|event| async move {
+                let outcome = attempt(state, &event, timeout).await;
+                (event, outcome)
+            })
+            .buffer_unordered(s.concurrency)
+            .collect()
+            .await;
+
+    let now = state.clock.now();
+    let mut delivered = Vec::new();
+    for (event, outcome) in attempts {
+        match outcome {
+            Ok(()) => {
+                tracing::info!(event = %event.id, order = %event.order_id, seq = event.seq, attempt = event.attempts + 1, "order event delivered");
+                delivered.push(event.id);
+            }
+            Err(why) => failed(state, &event, &why, now).await?,
+        }
+    }
+    outbox::delivered(&state.db.write, &delivered, now).await?;
+    Ok(delivered.len())
 }
 
-/// One attempt at one event; `true` if it was acknowledged.
-async fn deliver_one(state: &AppState, event: outbox::Pending) -> Result<bool, StoreError> {
+/// One attempt at one event.
+async fn attempt(
+    state: &AppState,
+    event: &outbox::Pending,
+    timeout: Duration,
+) -> Result<(), String> {
     let hooks = &state.webhooks;
-    let s = &hooks.settings;
-    let now = state.clock.now();
-    let timeout = Duration::from_secs(s.timeout_secs);
-    let lease =
-        outbox::millis(now) + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX) + 5_000;
-    if !outbox::claim(&state.db.write, &event.id, now, lease).await? {
-        return Ok(false);
-    }
-    let attempt = event.attempts + 1;
     let Some((url, secret)) = hooks.endpoints.get(&event.agent) else {
-        let why = format!(
+        return Err(format!(
             "no webhook endpoint is configured for agent {:?}",
             event.agent
-        );
-        outbox::failed(&state.db.write, &event.id, attempt, &why, None).await?;
-        tracing::warn!(event = %event.id, order = %event.order_id, "{why}; parked");
-        return Ok(false);
+        ));
     };
-    let result = hooks
+    hooks
         .client
         .deliver(
             url,
             secret.expose_secret().as_bytes(),
             &event.id,
             &event.body,
-            now.timestamp(),
+            state.clock.now().timestamp(),
             timeout,
         )
-        .await;
-    let now = state.clock.now();
-    match result {
-        Ok(()) => {
-            outbox::delivered(&state.db.write, &event.id, attempt, now).await?;
-            tracing::info!(event = %event.id, order = %event.order_id, seq = event.seq, attempt, "order event delivered");
-            Ok(true)
-        }
-        Err(e) => {
-            let why = e.to_string();
-            let attempts = u32::try_from(attempt).unwrap_or(u32::MAX);
-            if attempts >= s.max_attempts {
-                outbox::failed(&state.db.write, &event.id, attempt, &why, None).await?;
-                tracing::warn!(event = %event.id, order = %event.order_id, attempt, error = %why, "order event parked after its last attempt");
-            } else {
-                let delay = backoff(
-                    attempts,
-                    s.backoff_base_ms,
-                    s.backoff_max_ms,
-                    rand::rng().random(),
-                );
-                let at = outbox::millis(now) + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-                outbox::failed(&state.db.write, &event.id, attempt, &why, Some(at)).await?;
-                tracing::info!(event = %event.id, order = %event.order_id, attempt, error = %why, retry_in_ms = delay.as_millis() as u64, "order event not delivered; will retry");
-            }
-            Ok(false)
-        }
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Records a failed attempt: retried after a backoff, or parked after the last one.
+async fn failed(
+    state: &AppState,
+    event: &outbox::Pending,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let s = &state.webhooks.settings;
+    let attempt = event.attempts + 1;
+    let attempts = u32::try_from(attempt).unwrap_or(u32::MAX);
+    if attempts >= s.max_attempts {
+        outbox::failed(&state.db.write, &event.id, attempt, why, None).await?;
+        tracing::warn!(event = %event.id, order = %event.order_id, attempt, error = %why, "order event parked after its last attempt");
+    } else {
+        let delay = backoff(
+            attempts,
+            s.backoff_base_ms,
+            s.backoff_max_ms,
+            rand::rng().random(),
+        );
+        let at = outbox::millis(now) + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        outbox::failed(&state.db.write, &event.id, attempt, why, Some(at)).await?;
+        tracing::info!(event = %event.id, order = %event.order_id, attempt, error = %why, retry_in_ms = delay.as_millis() as u64, "order event not delivered; will retry");
     }
+    Ok(())
 }
 
 /// The worker: delivers whatever is due, then sleeps until an event is written here, the poll

@@ -97,42 +97,59 @@ pub async fn due(
         .collect())
 }
 
-/// Takes the event for one attempt: it is not due again before `lease_until_ms`, so another
-/// worker (or this one, after a crash) retries only once the lease has run out. `false` if
-/// someone else took it first.
-pub async fn claim(
-    pool: &AnyPool,
-    id: &str,
-    now: DateTime<Utc>,
-    lease_until_ms: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE webhook_events SET next_attempt_ms = $1 \
-         WHERE id = $2 AND status = 'pending' AND next_attempt_ms <= $3",
-    )
-    .bind(lease_until_ms)
-    .bind(id)
-    .bind(millis(now))
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
+/// Takes events for one attempt each: they are not due again before `lease_until_ms`, so
+/// another worker (or this one, after a crash) retries only once the lease has run out. Returns
+/// the ids taken (others were taken by someone else first). One statement for the lot.
+pub async fn claim(
+    pool: &AnyPool,
+    ids: &[String],
+    now: DateTime<Utc>,
+    lease_until_ms: i64,
+) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE webhook_events SET next_attempt_ms = $1 \
+         WHERE status = 'pending' AND next_attempt_ms <= $2 AND id IN ({}) RETURNING id",
+        placeholders(3, ids.len())
+    );
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(lease_until_ms)
+        .bind(millis(now));
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(pool).await?)
+}
+
+/// Marks events acknowledged (each after one more attempt). One statement for the lot.
 pub async fn delivered(
     pool: &AnyPool,
-    id: &str,
-    attempts: i64,
+    ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE webhook_events SET status = 'delivered', attempts = $1, delivered_at = $2, last_error = NULL \
-         WHERE id = $3",
-    )
-    .bind(attempts)
-    .bind(unix(now))
-    .bind(id)
-    .execute(pool)
-    .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE webhook_events SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, \
+         last_error = NULL WHERE id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(unix(now));
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.execute(pool).await?;
     Ok(())
 }
 
