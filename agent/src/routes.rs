@@ -12,11 +12,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::webhooks;
+use crate::{api, feeds, webhooks};
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route(webhooks::PATH, post(order_events))
+        .merge(feeds::routes::router())
+        .merge(api::router())
         .route(
             "/health",
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
@@ -65,5 +67,7 @@ async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
         .execute(&state.db.read)
         .await
         .map_err(|e| Error::Unavailable(format!("database: {e}")))?;
-    Ok(Json(serde_json::json!({"status": "ready"})))
+    Ok(Json(
+        serde_json::json!({"status": "ready", "indexed_variants": state.index.num_docs()}),
+    ))
 }

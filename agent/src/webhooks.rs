@@ -8,7 +8,8 @@
 //! 3. The event id is the merchant's `Request-Id`, which it keeps across retries (or, without
 //!    one, a digest of the body). An id seen before is acknowledged again without being stored
 //!    twice, so each event counts once however often it is delivered.
-//! 4. The event and the order's latest state are written in one transaction, then 200
+//! 4. The event and the order's latest state are written in one transaction, with a message
+//!    to the buyer's conversation about what changed (shipped, delivered, refunded), then 200
 //!    `{received: true, request_id}`.
 
 use axum::http::HeaderMap;
@@ -122,6 +123,20 @@ pub fn event_id(headers: &HeaderMap, body: &[u8]) -> String {
         )
 }
 
+/// What changed in the order between two of its events, for the buyer's conversation.
+fn order_news(previous: Option<&str>, body: &str) -> Option<String> {
+    let order = |b: &str| {
+        serde_json::from_str::<serde_json::Value>(b)
+            .ok()
+            .and_then(|v| {
+                serde_json::from_value::<shared::v2026_04_17::Order>(v["data"].clone()).ok()
+            })
+    };
+    let now = order(body)?;
+    let before = previous.and_then(order);
+    crate::shop::news::describe(before.as_ref(), &now)
+}
+
 /// The whole receipt; `true` if the event was new.
 pub async fn receive(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ack, Error> {
     let now = state.clock.now();
@@ -141,7 +156,7 @@ pub async fn receive(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Resu
         order_status: envelope.data.status,
         body: String::from_utf8_lossy(body).into_owned(),
     };
-    let new = store::record(&state.db, &event, now).await?;
+    let new = store::record(&state.db, &event, now, order_news).await?;
     if new {
         tracing::info!(merchant = %event.merchant_id, order = %event.order_id, event = %event.event_id, kind = %event.event_type, status = %event.order_status, "order event received");
     } else {

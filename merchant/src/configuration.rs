@@ -27,6 +27,30 @@ pub struct Settings {
     pub admin_keys: Vec<ApiKeySetting>,
     pub webhooks: WebhookSettings,
     pub demo_clock: DemoClockSettings,
+    pub feed: FeedSettings,
+}
+
+/// The product feed pushed to an agent's Feed API (ACP 2026-04-17, agent-hosted).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedSettings {
+    /// The agent's Feed API base URL; empty turns pushing off.
+    pub agent_url: String,
+    /// This merchant's bearer key at that Feed API.
+    pub api_key: SecretString,
+    /// ISO 3166-1 alpha-2 market of the feed.
+    pub target_country: String,
+    /// How often stock is looked at for availability changes to push.
+    pub sync_interval_secs: u64,
+    /// Products per `PATCH`.
+    pub batch_size: usize,
+    /// How long one call to the Feed API may take.
+    pub timeout_secs: u64,
+}
+
+impl FeedSettings {
+    pub fn enabled(&self) -> bool {
+        !self.agent_url.trim().is_empty()
+    }
 }
 
 /// Order webhooks: where each agent receives them, and how delivery retries.
@@ -137,6 +161,14 @@ confirm_after_secs = 10
 ship_after_secs = 20
 deliver_after_secs = 40
 
+[feed]
+agent_url = ""
+api_key = ""
+target_country = "US"
+sync_interval_secs = 10
+batch_size = 100
+timeout_secs = 30
+
 [payment]
 psp_url = "http://localhost:4000"
 secret_key = ""
@@ -191,6 +223,16 @@ impl Settings {
         }
         if self.webhooks.max_attempts == 0 || self.webhooks.concurrency == 0 {
             bail!("webhooks.max_attempts and webhooks.concurrency must be positive");
+        }
+        if self.feed.enabled() {
+            if self.feed.api_key.expose_secret().len() < 16 {
+                bail!(
+                    "feed.api_key (this merchant's key at the agent's Feed API) must be at least 16 characters"
+                );
+            }
+            if !shared::v2026_04_17::feed::is_country_code(&self.feed.target_country) {
+                bail!("feed.target_country must be an uppercase ISO 3166-1 alpha-2 code");
+            }
         }
         validate_api_keys(&self.admin_keys)?;
         validate_api_keys(&self.api_keys)

@@ -13,7 +13,7 @@ use crate::catalog::{Catalog, DEMO_SEED, SeedFile};
 use crate::configuration::Settings;
 use crate::state::{AppState, Inner};
 use crate::webhooks::{self, Webhooks};
-use crate::{checkout, orders, routes, store};
+use crate::{checkout, feed, orders, routes, store};
 use kit::auth::ApiKeys;
 use kit::clock::{Clock, SystemClock};
 use kit::db::Db;
@@ -40,6 +40,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        settings.validate()?;
         let keys = ApiKeys::new(&settings.api_keys);
         if keys.is_empty() {
             anyhow::bail!(
@@ -94,6 +95,7 @@ impl Application {
                 .demo_clock
                 .enabled
                 .then(|| settings.demo_clock.clone()),
+            feed: settings.feed.enabled().then(|| settings.feed.clone()),
         });
         Ok(Self {
             listener,
@@ -127,6 +129,7 @@ impl Application {
         let sweeper = (self.state.merchant.expiry_sweep_interval_secs > 0)
             .then(|| tokio::spawn(sweep(self.state.clone(), stop_rx.clone())));
         let delivery = webhooks::spawn(&self.state, stop_rx.clone());
+        let feed = feed::spawn(&self.state, stop_rx.clone());
         let demo_clock = self
             .state
             .demo_clock
@@ -142,7 +145,7 @@ impl Application {
         )
         .await
         .context("serving HTTP")?;
-        for task in [sweeper, delivery, demo_clock].into_iter().flatten() {
+        for task in [sweeper, delivery, demo_clock, feed].into_iter().flatten() {
             let _ = task.await;
         }
         self.state.db.close().await;

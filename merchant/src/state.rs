@@ -9,7 +9,7 @@ use kit::db::Db;
 use kit::idempotency::{Idempotency, InFlight};
 
 use crate::catalog::Catalog;
-use crate::configuration::{DemoClockSettings, MerchantSettings};
+use crate::configuration::{DemoClockSettings, FeedSettings, MerchantSettings};
 use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
@@ -35,6 +35,8 @@ pub struct Inner {
     pub webhooks: Webhooks,
     /// Set when the demo clock moves orders along by itself.
     pub demo_clock: Option<DemoClockSettings>,
+    /// Set when the catalog is pushed to an agent's Feed API.
+    pub feed: Option<FeedSettings>,
 }
 
 impl AppState {

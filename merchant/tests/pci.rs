@@ -13,16 +13,13 @@ mod helpers;
 #[allow(dead_code, unused_imports)]
 mod shop;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use helpers::{Resp, TestApp, create_body};
 use kit::on_both_backends;
 use kit::testing::Backend;
+use kit::testing::leaks::{Secrets, capture_logs, raw_files, text_cells};
 use psp::testing::{AGENT_KEY, Allowance, Card, Challenge, MERCHANT_SECRET, TestPsp, new_key};
 use serde_json::json;
 use shop::{authentication_result, complete_body, spawn_shop};
-use sqlx::Connection;
 
 /// Every card used, with the CVC the agent sends. CVCs are unusual on purpose, so that a hit
 /// means a leak.
@@ -45,35 +42,6 @@ const CARDS: &[(&str, &str)] = &[
 /// Sent only in requests that are refused.
 const REFUSED_NUMBER: &str = "4242424242424241";
 const REFUSED_CVC: &str = "51873";
-
-/// Everything the process logs, at every level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("trace")
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
-    })
-}
 
 async fn ready_session(app: &TestApp) -> Resp {
     let variant = app.physical_variant(false, 20);
@@ -186,126 +154,18 @@ async fn refunds(psp: &TestPsp) {
 }
 
 /// What must not be anywhere but the vault's ciphertext.
-struct Secrets {
-    numbers: Vec<&'static str>,
-    cvcs: Vec<&'static str>,
-}
-
-impl Secrets {
-    fn all() -> Self {
-        let mut numbers: Vec<_> = CARDS.iter().map(|(n, _)| *n).collect();
-        numbers.push(REFUSED_NUMBER);
-        let mut cvcs: Vec<_> = CARDS.iter().map(|(_, c)| *c).collect();
-        cvcs.push(REFUSED_CVC);
-        cvcs.sort_unstable();
-        cvcs.dedup();
-        Self { numbers, cvcs }
-    }
-
-    /// A card number anywhere, or a CVC next to the word "cvc" (as a field, a log value, a
-    /// JSON key): the leaks `where` must not have.
-    fn find_in(&self, haystack: &[u8]) -> Option<String> {
-        let text = String::from_utf8_lossy(haystack);
-        if let Some(n) = self.numbers.iter().find(|n| text.contains(**n)) {
-            return Some(format!("card number {n}"));
-        }
-        let lower = text.to_ascii_lowercase();
-        for (at, _) in lower.match_indices("cvc") {
-            let near: String = lower[at + 3..].chars().take(16).collect();
-            if let Some(c) = self.cvcs.iter().find(|c| near.contains(**c)) {
-                return Some(format!("CVC {c} after \"cvc\": {near:?}"));
-            }
-        }
-        None
-    }
-
-    /// A text cell that is a card number, or is exactly a CVC.
-    fn find_in_cell(&self, cell: &str) -> Option<String> {
-        if self.cvcs.contains(&cell.trim()) {
-            return Some(format!("a cell holding CVC {cell}"));
-        }
-        self.find_in(cell.as_bytes())
-    }
-}
-
-/// Every text cell of every table: `(table.column, value)`.
-async fn text_cells(database_url: &str, backend: Backend) -> Vec<(String, String)> {
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(database_url)
-        .await
-        .expect("database");
-    let columns: Vec<(String, String)> = match backend {
-        Backend::Sqlite => sqlx::query_as(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' ORDER BY 1, 2",
-        ),
-        Backend::Postgres => sqlx::query_as(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
-             WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'json', 'jsonb') \
-             ORDER BY 1, 2",
-        ),
-    }
-    .fetch_all(&mut conn)
-    .await
-    .expect("columns");
-    assert!(columns.len() > 10, "{columns:?}");
-    let mut cells = Vec::new();
-    for (table, column) in columns {
-        let sql = match backend {
-            Backend::Sqlite => {
-                format!(
-                    "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\" WHERE typeof(\"{column}\") = 'text'"
-                )
-            }
-            Backend::Postgres => format!(
-                "SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\" WHERE \"{column}\" IS NOT NULL"
-            ),
-        };
-        let values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&mut conn)
-            .await
-            .expect("cells");
-        cells.extend(values.into_iter().map(|v| (format!("{table}.{column}"), v)));
-    }
-    cells
-}
-
-/// The bytes the database keeps on disk: the SQLite files with their WAL, or PostgreSQL's
-/// relation files (after a checkpoint), TOAST and indexes included.
-async fn raw_files(
-    database_url: &str,
-    dir: &std::path::Path,
-    backend: Backend,
-) -> Vec<(String, Vec<u8>)> {
-    match backend {
-        Backend::Sqlite => std::fs::read_dir(dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.is_file())
-            .map(|p| (p.display().to_string(), std::fs::read(&p).expect("file")))
-            .collect(),
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(database_url)
-                .await
-                .expect("database");
-            sqlx::query("CHECKPOINT")
-                .execute(&mut conn)
-                .await
-                .expect("checkpoint (the test role is a superuser)");
-            sqlx::query_as(
-                "SELECT c.relname::text, pg_read_binary_file(pg_relation_filepath(c.oid)) FROM pg_class c \
-                 WHERE c.relnamespace IN ('public'::regnamespace, 'pg_toast'::regnamespace) \
-                   AND c.relkind IN ('r', 't', 'i') AND pg_relation_filepath(c.oid) IS NOT NULL",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .expect("relation files")
-        }
-    }
+fn secrets() -> Secrets {
+    let mut numbers: Vec<String> = CARDS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    numbers.push(REFUSED_NUMBER.to_owned());
+    let mut cvcs: Vec<String> = CARDS.iter().map(|(_, c)| (*c).to_owned()).collect();
+    cvcs.push(REFUSED_CVC.to_owned());
+    cvcs.sort_unstable();
+    cvcs.dedup();
+    Secrets { numbers, cvcs }
 }
 
 async fn no_card_data_outside_the_vault_after_a_full_run(backend: Backend) {
-    let logs = logs();
+    let logs = capture_logs();
     let (app, psp) = spawn_shop(backend).await;
 
     let mut outcomes = Vec::new();
@@ -320,13 +180,13 @@ async fn no_card_data_outside_the_vault_after_a_full_run(backend: Backend) {
     refused_requests(&psp).await;
     refunds(&psp).await;
 
-    let secrets = Secrets::all();
+    let secrets = secrets();
     // The search finds what it looks for.
     assert!(secrets.find_in(b"x 4000000000003220 y").is_some());
     assert!(secrets.find_in(br#"{"CVC": "739"}"#).is_some());
     assert!(secrets.find_in_cell("8264").is_some());
     assert!(secrets.find_in(b"cvc_check pass 4242 visa").is_none());
-    let logged = logs.0.lock().expect("log buffer").clone();
+    let logged = logs.bytes();
     assert!(
         String::from_utf8_lossy(&logged).contains("payment delegated"),
         "the capture works"

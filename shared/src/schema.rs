@@ -208,3 +208,39 @@ pub fn validate_webhook_event(version: ApiVersion, body: &Value) -> Result<(), S
     }
     schemas(version).validate(Bundle::Checkout, "Order", &body["data"])
 }
+
+/// Checks a `PATCH /feeds/{id}/products` answer. `UpsertProductsResponse` is defined only in
+/// `openapi.feed.yaml` (the JSON Schema bundle lacks it): exactly `id` (string) and `accepted`
+/// (boolean), both required.
+pub fn validate_upsert_products_response(
+    version: ApiVersion,
+    body: &Value,
+) -> Result<(), SchemaViolation> {
+    let mut errors = Vec::new();
+    match body.as_object() {
+        None => errors.push("the answer is not an object".to_owned()),
+        Some(m) => {
+            errors.extend(
+                m.keys()
+                    .filter(|k| *k != "id" && *k != "accepted")
+                    .map(|k| format!("unexpected property {k:?}")),
+            );
+            if !m.get("id").is_some_and(Value::is_string) {
+                errors.push("`id` must be a string".into());
+            }
+            if !m.get("accepted").is_some_and(Value::is_boolean) {
+                errors.push("`accepted` must be a boolean".into());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaViolation {
+            version,
+            bundle: Bundle::Feed,
+            def: "UpsertProductsResponse".into(),
+            errors,
+        })
+    }
+}

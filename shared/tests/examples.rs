@@ -454,3 +454,54 @@ fn open_enums_accept_unknown_values() {
     assert_eq!(supported[0], v::InterventionType::ThreeDs);
     assert!(!supported[1].is_known());
 }
+
+#[test]
+fn every_feed_example_round_trips_and_validates() {
+    use v::feed;
+    let mut report = Report::default();
+    let Value::Object(examples) = read("examples.feed.json") else {
+        panic!("an object of named examples");
+    };
+    for (name, value) in examples {
+        let id = format!("examples.feed.json#{name}");
+        let b = Bundle::Feed;
+        if name.starts_with("feed_error") {
+            report.check_in::<shared::Error>(b, &id, "Error", value);
+        } else if name.starts_with("create_feed_request") {
+            report.check_in::<feed::CreateFeedRequest>(b, &id, "CreateFeedRequest", value);
+        } else if name.ends_with("feed_response") {
+            report.check_in::<feed::FeedMetadata>(b, &id, "FeedMetadata", value);
+        } else if name.starts_with("get_products") {
+            report.check_in::<feed::ProductsResponse>(b, &id, "ProductsResponse", value);
+        } else if name.starts_with("upsert_products_request") {
+            report.check_in::<feed::UpsertProductsRequest>(b, &id, "UpsertProductsRequest", value);
+            let typed: feed::UpsertProductsRequest =
+                serde_json::from_value(read("examples.feed.json")[&name].clone()).expect("typed");
+            for p in &typed.products {
+                assert!(p.problems().is_empty(), "{id}: {:?}", p.problems());
+            }
+        } else {
+            report
+                .failures
+                .push(format!("{id}: no model for this example"));
+        }
+    }
+    let ack = serde_json::json!({"id": "feed_8f3K2x", "accepted": true});
+    let typed: feed::UpsertProductsResponse = serde_json::from_value(ack.clone()).expect("typed");
+    assert_eq!(serde_json::to_value(typed).expect("json"), ack);
+    shared::schema::validate_upsert_products_response(ApiVersion::V2026_04_17, &ack)
+        .expect("the OpenAPI's UpsertProductsResponse");
+    for wrong in [
+        serde_json::json!({"id": "feed_1"}),
+        serde_json::json!({"id": "feed_1", "accepted": "yes"}),
+        serde_json::json!({"id": "feed_1", "accepted": true, "extra": 1}),
+    ] {
+        assert!(
+            shared::schema::validate_upsert_products_response(ApiVersion::V2026_04_17, &wrong)
+                .is_err(),
+            "{wrong}"
+        );
+    }
+    assert!(report.checked >= 6, "only {} examples", report.checked);
+    assert!(report.failures.is_empty(), "{}", report.failures.join("\n"));
+}

@@ -5,6 +5,9 @@ use super::Entry;
 
 const FALLBACK: &str = "#5b6b7f";
 
+/// Width and height of every image, in pixels.
+pub const SIZE: u32 = 400;
+
 /// An SVG card: the variant's swatch colour, the brand, and the title wrapped over a few lines.
 pub fn variant_svg(entry: Entry<'_>) -> String {
     let fill = entry
@@ -23,7 +26,7 @@ pub fn variant_svg(entry: Entry<'_>) -> String {
         ));
     }
     format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 400 400" font-family="Helvetica, Arial, sans-serif"><rect width="400" height="400" rx="24" fill="{fill}"/><g fill="{ink}"><text x="24" y="64" font-size="18" opacity="0.8">{brand}</text>{lines}<text x="24" y="372" font-size="16" opacity="0.8">{variant}</text></g></svg>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}" font-family="Helvetica, Arial, sans-serif"><rect width="400" height="400" rx="24" fill="{fill}"/><g fill="{ink}"><text x="24" y="64" font-size="18" opacity="0.8">{brand}</text>{lines}<text x="24" y="372" font-size="16" opacity="0.8">{variant}</text></g></svg>"#,
         brand = escape(&entry.product.brand),
         variant = escape(&entry.variant.title),
     )

@@ -190,6 +190,7 @@ pub struct Catalog {
     currency: String,
     products: Vec<Arc<Product>>,
     by_variant: HashMap<String, (Arc<Product>, usize)>,
+    by_product: HashMap<String, Arc<Product>>,
 }
 
 /// A variant together with the product it belongs to.
@@ -203,6 +204,7 @@ impl Catalog {
     pub fn new(currency: String, products: Vec<Product>) -> Self {
         let products: Vec<Arc<Product>> = products.into_iter().map(Arc::new).collect();
         let mut by_variant = HashMap::new();
+        let by_product = products.iter().map(|p| (p.id.clone(), p.clone())).collect();
         for p in &products {
             for (i, v) in p.variants.iter().enumerate() {
                 by_variant.insert(v.id.clone(), (p.clone(), i));
@@ -212,6 +214,7 @@ impl Catalog {
             currency,
             products,
             by_variant,
+            by_product,
         }
     }
 
@@ -232,6 +235,10 @@ impl Catalog {
             product: p,
             variant: &p.variants[*i],
         })
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.by_product.get(id).map(|p| &**p)
     }
 
     pub fn variant_count(&self) -> usize {

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `seed`, and catalog tools.
+//! The command line: `serve`, `seed`, catalog and feed tools, and the operator's commands.
 
 use std::path::PathBuf;
 
@@ -9,7 +9,7 @@ mod admin;
 use crate::catalog::generate;
 use crate::configuration::Settings;
 use crate::startup::{Application, MIGRATOR, read_seed};
-use crate::store;
+use crate::{feed, store};
 use kit::db::Db;
 use kit::http::shutdown_signal;
 use kit::telemetry;
@@ -47,6 +47,24 @@ pub enum Command {
     /// Look after the webhook outbox, through the running server's admin API.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// The product feed (ACP 2026-04-17), as the agent ingests it.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// Write the feed for file ingestion: `metadata.json` and `products.jsonl.gz` (a full
+    /// replacement of the feed), with availability from the database's stock.
+    Export {
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The feed id for `metadata.json`: the one kept at the configured agent, else
+        /// `feed_<merchant id>`.
+        #[arg(long)]
+        feed_id: Option<String>,
+    },
 }
 
 /// Where the admin API is and the operator's key: the configured server and first admin key
@@ -217,6 +235,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Orders(cmd) => admin::orders(cli.config.as_deref(), cmd).await,
         Command::Webhooks(cmd) => admin::webhooks(cli.config.as_deref(), cmd).await,
+        Command::Feed(FeedCommand::Export { dir, feed_id }) => {
+            telemetry::init("warn");
+            let settings = Settings::load(cli.config.as_deref())?;
+            let db = Db::connect(&settings.database, &MIGRATOR).await?;
+            let Some(catalog) = store::catalog::load(&db.read).await? else {
+                anyhow::bail!("the database has no catalog yet: run `merchant seed` first");
+            };
+            let stock = store::inventory::free_units_all(&db.read).await?;
+            let feed_id = match feed_id {
+                Some(id) => id,
+                None => store::feed::get(&db.read, &settings.feed.agent_url)
+                    .await?
+                    .unwrap_or_else(|| format!("feed_{}", settings.merchant.merchant_id)),
+            };
+            db.close().await;
+            let base_url = settings.server.public_base_url.trim_end_matches('/');
+            let shop = feed::Shop {
+                base_url,
+                name: &settings.merchant.name,
+                currency: catalog.currency(),
+            };
+            let products = feed::products(&catalog, &stock, shop);
+            let metadata =
+                feed::metadata(&feed_id, &settings.feed.target_country, chrono::Utc::now());
+            let n = feed::export(&dir, &metadata, &products)?;
+            println!(
+                "wrote feed {feed_id}: {n} products to {}",
+                dir.join("products.jsonl.gz").display()
+            );
+            Ok(())
+        }
         Command::Catalog(CatalogCommand::Check { file }) => {
             let seed = read_seed(Some(&file))?;
             let variants: usize = seed.products.iter().map(|p| p.variants.len()).sum();

@@ -1,4 +1,4 @@
-//! Public pages an agent links to: product images and the shop's policies.
+//! Public pages an agent links to: product pages and images, the shop's policies, receipts.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/images/{file}", get(image))
         .route("/policies/{name}", get(policy))
+        .route("/products/{id}", get(product_page))
         .route("/orders/{id}", get(order_page))
 }
 
@@ -63,6 +64,39 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A product's page (the feed's `Product.url` and `Variant.url`): its variants with their
+/// prices. Stock is not shown: checkout is the authority on it.
+async fn product_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let p = state.catalog.product(&id).ok_or(ApiError::RouteNotFound)?;
+    let rows: String = p
+        .variants
+        .iter()
+        .map(|v| {
+            let price = match v.sale_price {
+                Some(sale) => format!("{} <s>{}</s>", format_usd(sale), format_usd(v.price)),
+                None => format_usd(v.price),
+            };
+            format!(
+                "<tr id=\"{id}\"><td><img src=\"/images/{id}.svg\" width=\"96\" height=\"96\" alt=\"\"></td><td>{title}</td><td>{price}</td></tr>",
+                id = html_escape(&v.id),
+                title = html_escape(&v.title),
+            )
+        })
+        .collect();
+    Ok(Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - {shop}</title></head><body>\
+         <h1>{title}</h1><p>{brand}</p><p>{description}</p><table>{rows}</table></body></html>",
+        title = html_escape(&p.title),
+        shop = html_escape(&state.merchant.name),
+        brand = html_escape(&p.brand),
+        description = html_escape(&p.description),
+    )))
 }
 
 /// The order's permalink: what the buyer (or their agent) shows as the receipt. The id is

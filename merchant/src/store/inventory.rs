@@ -73,6 +73,17 @@ pub async fn levels(pool: &AnyPool, variant_id: &str) -> Result<Option<(i64, i64
     )
 }
 
+/// Units free to sell (`on_hand - reserved`) of every variant.
+pub async fn free_units_all(
+    pool: &AnyPool,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT variant_id, on_hand - reserved FROM inventory")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Sets the units on hand of a variant (never below what is held).
 pub async fn set_on_hand(
     pool: &AnyPool,

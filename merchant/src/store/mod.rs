@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod fast_create;
+pub mod feed;
 pub mod inventory;
 pub mod orders;
 pub mod outbox;

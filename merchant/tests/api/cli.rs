@@ -78,6 +78,48 @@ async fn the_cli_seeds_a_sqlite_file() {
     assert!(catalog.products().len() >= 200);
 }
 
+#[tokio::test]
+async fn the_cli_exports_the_feed_as_files() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let config = dir.path().join("merchant.toml");
+    std::fs::write(&config, format!("[database]\nurl = \"{url}\"\n")).expect("write");
+    let run = |args: &[&str]| {
+        let mut all = vec!["merchant", "--config", config.to_str().expect("utf-8")];
+        all.extend_from_slice(args);
+        merchant::cli::run(<merchant::cli::Cli as clap::Parser>::parse_from(all))
+    };
+    run(&["seed"]).await.expect("seeded");
+    let out = dir.path().join("feed");
+    run(&["feed", "export", "--dir", out.to_str().expect("utf-8")])
+        .await
+        .expect("exported");
+    let schemas = shared::schema::schemas(shared::ApiVersion::V2026_04_17);
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metadata.json")).expect("metadata"))
+            .expect("JSON");
+    schemas
+        .validate(shared::schema::Bundle::Feed, "FeedMetadata", &meta)
+        .expect("FeedMetadata");
+    assert_eq!(meta["id"], "feed_acct_demo_outfitters");
+    let file = std::fs::File::open(out.join("products.jsonl.gz")).expect("products");
+    let lines: Vec<String> = std::io::BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .map(|l| l.expect("line"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        SeedFile::parse(DEMO_SEED).expect("valid").products.len()
+    );
+    for line in &lines {
+        let p: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        schemas
+            .validate(shared::schema::Bundle::Feed, "Product", &p)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 on_both_backends!(
     serve_seeds_an_empty_database_with_the_demo_catalog,
     seed_replaces_products_and_can_reset_stock

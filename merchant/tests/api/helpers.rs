@@ -9,20 +9,18 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use kit::clock::ManualClock;
-use merchant::configuration::{ApiKeySetting, Settings};
+use merchant::configuration::Settings;
 use merchant::startup::Application;
 use merchant::state::AppState;
 use reqwest::Method;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use shared::ApiVersion;
 use shared::client::CheckoutClient;
 use shared::schema::{Bundle, schemas};
 use shared::v2026_04_17::V2026_04_17;
 
-pub const API_KEY: &str = "test_agent_key_0123456789";
-pub const OTHER_API_KEY: &str = "other_agent_key_9876543210";
-pub const ADMIN_KEY: &str = "test_operator_key_0123456789";
+#[allow(unused_imports)]
+pub use merchant::testing::{ADMIN_KEY, API_KEY, OTHER_API_KEY};
 pub const VERSION: &str = "2026-04-17";
 
 pub use kit::testing::Backend;
@@ -140,28 +138,7 @@ pub async fn spawn_app_with_clock(
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let url = kit::testing::fresh_database(backend, dir.path(), "merchant").await;
-    let mut settings = Settings::load(None).expect("default settings");
-    settings.server.port = 0;
-    settings.server.public_base_url = String::new();
-    settings.database.url = SecretString::from(url.clone());
-    settings.database.max_connections = 4;
-    settings.api_keys = vec![
-        ApiKeySetting {
-            agent: "test-agent".into(),
-            key: SecretString::from(API_KEY),
-        },
-        ApiKeySetting {
-            agent: "other-agent".into(),
-            key: SecretString::from(OTHER_API_KEY),
-        },
-    ];
-    settings.admin_keys = vec![ApiKeySetting {
-        agent: "test-operator".into(),
-        key: SecretString::from(ADMIN_KEY),
-    }];
-    settings.payment.secret_key = SecretString::from("sk_test_merchant_for_tests_0001");
-    // No background sweep: a test that needs one runs it itself, at the clock's time it chooses.
-    settings.merchant.expiry_sweep_interval_secs = 0;
+    let mut settings = merchant::testing::settings(&url);
     configure(&mut settings);
 
     let app = Application::build_with_clock(settings, clock.clone())

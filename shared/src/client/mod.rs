@@ -2,11 +2,13 @@
 
 mod checkout;
 mod delegate;
+mod feed;
 mod psp;
 mod webhook;
 
 pub use checkout::CheckoutClient;
 pub use delegate::DelegateClient;
+pub use feed::FeedClient;
 pub use psp::{PspClient, PspError};
 pub use webhook::{DeliveryError, WebhookClient};
 

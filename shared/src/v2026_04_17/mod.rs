@@ -10,6 +10,7 @@ mod delegate_authentication;
 mod delegate_payment;
 mod discount;
 mod discovery;
+pub mod feed;
 mod fulfillment;
 mod line_item;
 mod message;

@@ -60,3 +60,5 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path, name: &str)
         }
     }
 }
+
+pub mod leaks;
