@@ -245,7 +245,19 @@ fn say(shop: &Shop<'_>, o: &Outcome) -> String {
                     _ if r.available => "in stock",
                     _ => "out of stock",
                 };
-                let options: Vec<String> = r.options.iter().map(|(_, v)| v.clone()).collect();
+                let choices: Vec<String> = r
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        let name = c.name.to_lowercase();
+                        let v = &c.values;
+                        if v.len() > 5 {
+                            format!("{name} {} to {}", v[0], v[v.len() - 1])
+                        } else {
+                            format!("{name} {}", v.join(", "))
+                        }
+                    })
+                    .collect();
                 s.push_str(&format!(
                     "{}. {}{} — {}, {}{}\n",
                     r.number,
@@ -256,10 +268,10 @@ fn say(shop: &Shop<'_>, o: &Outcome) -> String {
                         .unwrap_or_default(),
                     price(r.price, r.list_price),
                     stock,
-                    if options.is_empty() {
+                    if choices.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", options.join(" / "))
+                        format!(" ({})", choices.join("; "))
                     }
                 ));
             }

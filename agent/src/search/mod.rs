@@ -42,7 +42,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 pub use query::{ShopperQuery, Vocabulary, understand};
 
 /// Bumped when the schema or the analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const STEMMED: &str = "shop_en";
 const UNSTEMMED: &str = "shop_raw";
 
@@ -130,6 +130,9 @@ pub struct Hit {
     pub available: bool,
     pub status: Option<String>,
     pub options: Vec<(String, String)>,
+    /// The values of each option the product's variants differ in, e.g. `("Size", ["8", "9"])`.
+    #[serde(default)]
+    pub choices: Vec<(String, Vec<String>)>,
     pub image_url: Option<String>,
     pub url: Option<String>,
     #[serde(default)]
@@ -324,6 +327,7 @@ impl SearchIndex {
     ) -> anyhow::Result<()> {
         let f = &self.fields;
         let product_title = p.title.clone().unwrap_or_default();
+        let choices = product_choices(p);
         let description = p
             .description
             .as_ref()
@@ -361,6 +365,7 @@ impl SearchIndex {
                     .and_then(|a| a.status.as_ref())
                     .map(|s| s.as_str().to_owned()),
                 options: options.clone(),
+                choices: choices.clone(),
                 image_url: v
                     .media
                     .iter()
@@ -603,6 +608,28 @@ impl SearchIndex {
         }
         Ok(BooleanQuery::new(per_word))
     }
+}
+
+/// Each option the variants differ in, with its values in the feed's order.
+fn product_choices(p: &Product) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for v in &p.variants {
+        for o in v.variant_options.iter().flatten() {
+            match out
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&o.name))
+            {
+                Some((_, values)) => {
+                    if !values.contains(&o.value) {
+                        values.push(o.value.clone());
+                    }
+                }
+                None => out.push((o.name.clone(), vec![o.value.clone()])),
+            }
+        }
+    }
+    out.retain(|(_, values)| values.len() > 1);
+    out
 }
 
 /// The tokens an analyzer makes of `text`.

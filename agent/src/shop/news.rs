@@ -112,16 +112,21 @@ pub fn describe(before: Option<&Order>, now: &Order) -> Option<String> {
 
 /// One line about where an order is.
 pub fn summary(o: &Order) -> String {
-    let status = o.status.as_ref().map_or("created", |s| s.as_str());
-    let mut out = format!("{} is {status}", name(o));
-    if let Some(f) = o
+    let tracked = o
         .fulfillments
         .iter()
         .flatten()
-        .find(|f| f.tracking_number.is_some())
-    {
-        out.push_str(&format!(", shipped{}", parcel(f)));
-    }
+        .find(|f| f.tracking_number.is_some());
+    let mut out = match (&o.status, tracked) {
+        (Some(OrderStatus::Shipped), Some(f)) => format!("{} has shipped{}", name(o), parcel(f)),
+        (Some(OrderStatus::Completed), _) => format!("{} has been delivered", name(o)),
+        (Some(OrderStatus::Canceled), _) => format!("{} was canceled", name(o)),
+        (status, _) => format!(
+            "{} is {}",
+            name(o),
+            status.as_ref().map_or("created", |s| s.as_str())
+        ),
+    };
     if let Some(d) = &o.estimated_delivery
         && !matches!(
             o.status,
@@ -231,6 +236,27 @@ mod tests {
         assert_eq!(
             describe(Some(&delivered), &refunded).as_deref(),
             Some("You were refunded $12.50 for order ADO-1.")
+        );
+    }
+
+    #[test]
+    fn a_summary_says_where_it_is() {
+        assert_eq!(
+            summary(&order("confirmed", json!([]), json!([]))),
+            "Your order ADO-1 is confirmed."
+        );
+        let shipped = order(
+            "shipped",
+            json!([{"id": "ful_1", "type": "shipping", "status": "shipped", "carrier": "UPS", "tracking_number": "1Z9"}]),
+            json!([]),
+        );
+        assert_eq!(
+            summary(&shipped),
+            "Your order ADO-1 has shipped with UPS (tracking 1Z9)."
+        );
+        assert_eq!(
+            summary(&order("completed", json!([]), json!([]))),
+            "Your order ADO-1 has been delivered."
         );
     }
 }

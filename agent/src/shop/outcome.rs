@@ -131,8 +131,12 @@ pub struct Shown {
     pub list_price: Option<i64>,
     pub available: bool,
     pub status: Option<String>,
-    pub options: Vec<(String, String)>,
+    /// This variant's options.
+    pub options: Vec<NamedValue>,
+    /// What else the product comes in: each option's values.
+    pub choices: Vec<NamedValues>,
     pub image_url: Option<String>,
+    pub url: Option<String>,
     pub variant_id: String,
 }
 
@@ -146,11 +150,39 @@ impl Shown {
             list_price: h.list_price,
             available: h.available,
             status: h.status.clone(),
-            options: h.options.clone(),
+            options: h
+                .options
+                .iter()
+                .map(|(name, value)| NamedValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            choices: h
+                .choices
+                .iter()
+                .map(|(name, values)| NamedValues {
+                    name: name.clone(),
+                    values: values.clone(),
+                })
+                .collect(),
             image_url: h.image_url.clone(),
+            url: h.url.clone(),
             variant_id: h.variant_id.clone(),
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedValues {
+    pub name: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
