@@ -5,6 +5,7 @@
 
 mod ceiling;
 mod drive;
+mod feed;
 mod receiver;
 mod scenario;
 
@@ -62,6 +63,31 @@ enum Command {
     Catalog {
         #[arg(long, default_value_t = 1_000_000)]
         stock: u32,
+    },
+    /// Push `products` generated products through an agent's Feed API and time it.
+    Feed {
+        /// The agent's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// A merchant's Feed API key at the agent.
+        #[arg(long)]
+        key: String,
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+        /// Products per `PATCH`.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Write `products` generated products as a feed file drop, for `agent feed ingest`.
+    FeedFiles {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+        #[arg(long, default_value = "feed_bench_files")]
+        feed_id: String,
     },
     /// The ceiling: a bare axum handler doing one insert into the same database.
     CeilingServer {
@@ -158,6 +184,18 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&seed)?);
             Ok(())
         }
+        Command::Feed {
+            url,
+            key,
+            products,
+            batch,
+            label,
+        } => feed::push(&url, &key, products, batch, &label).await,
+        Command::FeedFiles {
+            dir,
+            products,
+            feed_id,
+        } => feed::files(&dir, products, &feed_id),
         Command::CeilingServer {
             database_url,
             port,

@@ -28,7 +28,18 @@ pub enum Kind {
     /// A whole purchase as an agent makes it: create, update (express shipping), delegate the
     /// card to the PSP (`--psp-url`), complete (the merchant redeems the token at the PSP).
     Purchase,
+    /// `GET /api/search?q=…` on the agent (`--url`): shopper queries, typos and constraints.
+    Search,
 }
+
+/// What shoppers type (a sample of the search-quality queries).
+const QUERIES: &[&str] = &[
+    "running shoes under $100", "runing shose", "waterproof hiking boots", "blue rain jacket size M",
+    "noise cancelling headphones", "wireless earbuds in stock", "cast iron skillet", "coffee grinder",
+    "2 person tent", "yoga mat", "sourdough e-book", "birthday gift card", "northpeak jacket",
+    "merino base layer", "usb-c charger", "board game for family", "vitamin c serum",
+    "grey hoodie under $40", "stainles steel mixing bowls", "sneakers under $75",
+];
 
 pub struct Plan {
     kind: Kind,
@@ -224,6 +235,32 @@ impl Plan {
                 Ok(expect("delegate", status, &body, StatusCode::CREATED).map(drop))
             }
             Kind::Purchase => self.purchase(worker, seq, conns, steps).await,
+            Kind::Search => {
+                let q = QUERIES[rand::rng().random_range(0..QUERIES.len())];
+                let encoded: String = q
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect();
+                let req = Request::builder()
+                    .method("GET")
+                    .uri(format!("/api/search?q={encoded}&limit=5"))
+                    .header("Host", &conns.main.authority)
+                    .body(Bytes::new())?;
+                let (status, body) = steps.time("search", conns.main.send(req)).await?;
+                Ok(expect("search", status, &body, StatusCode::OK).and_then(|v| {
+                    if v["results"].as_array().is_some_and(|r| !r.is_empty()) {
+                        Ok(())
+                    } else {
+                        Err(format!("no results for {q:?}"))
+                    }
+                }))
+            }
         }
     }
 
