@@ -12,7 +12,8 @@ use shared::v2026_04_17::feed;
 
 /// `count` generated products with plenty of stock, as feed products.
 pub fn products(count: usize) -> Vec<feed::Product> {
-    let seed = merchant::catalog::generate::generate(count, merchant::catalog::generate::DEMO_RNG_SEED);
+    let seed =
+        merchant::catalog::generate::generate(count, merchant::catalog::generate::DEMO_RNG_SEED);
     let stock = seed
         .products
         .iter()
@@ -30,7 +31,13 @@ pub fn products(count: usize) -> Vec<feed::Product> {
 
 /// Creates a feed and upserts `count` products in batches of `batch`, one request at a time
 /// (the agent applies a feed's changes in order anyway). Prints one JSON line.
-pub async fn push(url: &str, key: &str, count: usize, batch: usize, label: &str) -> anyhow::Result<()> {
+pub async fn push(
+    url: &str,
+    key: &str,
+    count: usize,
+    batch: usize,
+    label: &str,
+) -> anyhow::Result<()> {
     let products = products(count);
     let variants: usize = products.iter().map(|p| p.variants.len()).sum();
     let http = reqwest::Client::builder()
@@ -41,7 +48,13 @@ pub async fn push(url: &str, key: &str, count: usize, batch: usize, label: &str)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RequestOptions::default();
     let created = client
-        .create_feed(&feed::CreateFeedRequest { target_country: Some("US".into()) }, &idem, &opts)
+        .create_feed(
+            &feed::CreateFeedRequest {
+                target_country: Some("US".into()),
+            },
+            &idem,
+            &opts,
+        )
         .await
         .context("creating the feed")?;
     let id = created.body.id;
@@ -50,7 +63,13 @@ pub async fn push(url: &str, key: &str, count: usize, batch: usize, label: &str)
     for chunk in products.chunks(batch.max(1)) {
         let t = Instant::now();
         let r = client
-            .upsert_products(&id, &feed::UpsertProductsRequest { products: chunk.to_vec() }, &opts)
+            .upsert_products(
+                &id,
+                &feed::UpsertProductsRequest {
+                    products: chunk.to_vec(),
+                },
+                &opts,
+            )
             .await
             .context("upserting")?;
         anyhow::ensure!(r.body.accepted, "not accepted");

@@ -34,11 +34,26 @@ pub enum Kind {
 
 /// What shoppers type (a sample of the search-quality queries).
 const QUERIES: &[&str] = &[
-    "running shoes under $100", "runing shose", "waterproof hiking boots", "blue rain jacket size M",
-    "noise cancelling headphones", "wireless earbuds in stock", "cast iron skillet", "coffee grinder",
-    "2 person tent", "yoga mat", "sourdough e-book", "birthday gift card", "northpeak jacket",
-    "merino base layer", "usb-c charger", "board game for family", "vitamin c serum",
-    "grey hoodie under $40", "stainles steel mixing bowls", "sneakers under $75",
+    "running shoes under $100",
+    "runing shose",
+    "waterproof hiking boots",
+    "blue rain jacket size M",
+    "noise cancelling headphones",
+    "wireless earbuds in stock",
+    "cast iron skillet",
+    "coffee grinder",
+    "2 person tent",
+    "yoga mat",
+    "sourdough e-book",
+    "birthday gift card",
+    "northpeak jacket",
+    "merino base layer",
+    "usb-c charger",
+    "board game for family",
+    "vitamin c serum",
+    "grey hoodie under $40",
+    "stainles steel mixing bowls",
+    "sneakers under $75",
 ];
 
 pub struct Plan {
@@ -253,13 +268,15 @@ impl Plan {
                     .header("Host", &conns.main.authority)
                     .body(Bytes::new())?;
                 let (status, body) = steps.time("search", conns.main.send(req)).await?;
-                Ok(expect("search", status, &body, StatusCode::OK).and_then(|v| {
-                    if v["results"].as_array().is_some_and(|r| !r.is_empty()) {
-                        Ok(())
-                    } else {
-                        Err(format!("no results for {q:?}"))
-                    }
-                }))
+                Ok(
+                    expect("search", status, &body, StatusCode::OK).and_then(|v| {
+                        if v["results"].as_array().is_some_and(|r| !r.is_empty()) {
+                            Ok(())
+                        } else {
+                            Err(format!("no results for {q:?}"))
+                        }
+                    }),
+                )
             }
         }
     }

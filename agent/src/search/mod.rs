@@ -42,13 +42,17 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 pub use query::{ShopperQuery, Vocabulary, understand};
 
 /// Bumped when the schema or the analysis changes: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 4;
 const STEMMED: &str = "shop_en";
 const UNSTEMMED: &str = "shop_raw";
 
 struct Fields {
     /// `feed \u{1f} product`: what an upsert deletes by.
     key: Field,
+    /// A digest of `key`, what results are grouped by (a fast field).
+    group: Field,
+    /// A digest of the variant id, to break ties the same way whatever the index's layout.
+    tiebreak: Field,
     feed: Field,
     title: Field,
     brand: Field,
@@ -77,6 +81,8 @@ fn schema() -> (Schema, Fields) {
     };
     let fields = Fields {
         key: b.add_text_field("key", STRING),
+        group: b.add_u64_field("group", NumericOptions::default().set_fast()),
+        tiebreak: b.add_u64_field("tiebreak", NumericOptions::default().set_fast()),
         feed: b.add_text_field("feed", STRING),
         title: b.add_text_field("title", text(STEMMED)),
         brand: b.add_text_field("brand", text(STEMMED)),
@@ -378,6 +384,8 @@ impl SearchIndex {
             };
             let mut doc = TantivyDocument::default();
             doc.add_text(f.key, key(feed.id, &p.id));
+            doc.add_u64(f.group, fnv1a(key(feed.id, &p.id).as_bytes()));
+            doc.add_u64(f.tiebreak, fnv1a(v.id.as_bytes()));
             doc.add_text(f.feed, feed.id);
             // The product's own title counts as much as the variant's: "(Blue / 10)" is an
             // option, not the name.
@@ -456,9 +464,10 @@ impl SearchIndex {
 
     fn run(&self, q: &ShopperQuery, limit: usize, strict: bool) -> anyhow::Result<Vec<Hit>> {
         let f = &self.fields;
+        let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !q.terms.is_empty() {
-            clauses.push((Occur::Must, Box::new(self.text_query(&q.terms)?)));
+            clauses.push((Occur::Must, Box::new(self.text_query(&searcher, &q.terms)?)));
         }
         if q.max_price.is_some() || q.min_price.is_some() {
             let bound = |b: Option<i64>| match b.and_then(|v| u64::try_from(v).ok()) {
@@ -472,12 +481,6 @@ impl SearchIndex {
         }
         if q.in_stock {
             clauses.push((Occur::Must, Box::new(available(f.available))));
-        } else {
-            // Without being asked, in-stock variants still come first among equals.
-            clauses.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(available(f.available)), 0.5)),
-            ));
         }
         let facets = [
             (f.color, &q.colors),
@@ -499,42 +502,50 @@ impl SearchIndex {
         if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
             return Ok(Vec::new());
         }
-        let searcher = self.reader.searcher();
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(
             &query,
             &TopDocs::with_limit(limit.saturating_mul(20).max(50)).order_by_score(),
         )?;
-        let mut hits: Vec<Hit> = Vec::with_capacity(top.len());
+        // Rank on fast fields and group by product; only the documents shown are read.
+        let mut ranked: Vec<(f32, i64, u64, u64, tantivy::DocAddress)> =
+            Vec::with_capacity(top.len());
+        let mut columns: std::collections::HashMap<u32, Columns> = std::collections::HashMap::new();
         for (score, addr) in top {
+            let cols = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(Columns::of(searcher.segment_reader(addr.segment_ord))?)
+                }
+            };
+            let at = |c: &tantivy::columnar::Column<u64>| c.first(addr.doc_id).unwrap_or(0);
+            // Without being asked, what is in stock comes first among equals.
+            let score = score + if at(&cols.available) == 1 { 0.5 } else { 0.0 };
+            let price = cols
+                .price
+                .first(addr.doc_id)
+                .and_then(|p| i64::try_from(p).ok())
+                .unwrap_or(i64::MAX);
+            ranked.push((score, price, at(&cols.tiebreak), at(&cols.group), addr));
+        }
+        // Equally relevant products (the same words in the same places) come cheapest first,
+        // and the same way every time, whatever order the index holds them in.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut seen = std::collections::HashSet::new();
+        let mut out: Vec<Hit> = Vec::new();
+        for (score, _, _, group, addr) in ranked {
+            if !seen.insert(group) {
+                continue;
+            }
             let doc: TantivyDocument = searcher.doc(addr)?;
             let Some(json) = doc.get_first(f.hit).and_then(|v| v.as_str()) else {
                 continue;
             };
             let mut hit: Hit = serde_json::from_str(json)?;
             hit.score = score;
-            hits.push(hit);
-        }
-        // Equally relevant products (the same words in the same places) come cheapest first,
-        // and the same way every time, whatever order the index holds them in.
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(
-                    a.price
-                        .unwrap_or(i64::MAX)
-                        .cmp(&b.price.unwrap_or(i64::MAX)),
-                )
-                .then_with(|| a.variant_id.cmp(&b.variant_id))
-        });
-        let mut seen = std::collections::HashSet::new();
-        let mut out: Vec<Hit> = Vec::new();
-        for hit in hits {
-            if seen.insert((hit.feed_id.clone(), hit.product_id.clone())) {
-                out.push(hit);
-                if out.len() == limit {
-                    break;
-                }
+            out.push(hit);
+            if out.len() == limit {
+                break;
             }
         }
         Ok(out)
@@ -542,7 +553,11 @@ impl SearchIndex {
 
     /// Each word in the stemmed fields (weighted by where it appears) or, spelled a little
     /// differently, in the unstemmed short fields. A product matching more words ranks higher.
-    fn text_query(&self, terms: &[String]) -> anyhow::Result<BooleanQuery> {
+    fn text_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[String],
+    ) -> anyhow::Result<BooleanQuery> {
         let f = &self.fields;
         let mut stem = self.index.tokenizer_for_field(f.title)?;
         let weighted = [
@@ -587,7 +602,10 @@ impl SearchIndex {
                 4..=7 => 1,
                 _ => 2,
             };
-            if distance > 0 {
+            // A word the catalog has is spelled right: no need to look for near spellings,
+            // which would only widen the search (and slow it down).
+            let known = searcher.doc_freq(&Term::from_field_text(f.raw, &plain))? > 0;
+            if distance > 0 && !known {
                 let fuzzy =
                     FuzzyTermQuery::new(Term::from_field_text(f.raw, &plain), distance, true);
                 alternatives.push((
@@ -608,6 +626,33 @@ impl SearchIndex {
         }
         Ok(BooleanQuery::new(per_word))
     }
+}
+
+/// A segment's fast columns that ranking reads.
+struct Columns {
+    group: tantivy::columnar::Column<u64>,
+    tiebreak: tantivy::columnar::Column<u64>,
+    price: tantivy::columnar::Column<u64>,
+    available: tantivy::columnar::Column<u64>,
+}
+
+impl Columns {
+    fn of(segment: &tantivy::SegmentReader) -> anyhow::Result<Self> {
+        let fast = segment.fast_fields();
+        Ok(Self {
+            group: fast.u64("group")?,
+            tiebreak: fast.u64("tiebreak")?,
+            price: fast.u64("price")?,
+            available: fast.u64("available")?,
+        })
+    }
+}
+
+/// 64-bit FNV-1a: a stable digest (the same in every process and version), for fast fields.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Each option the variants differ in, with its values in the feed's order.
