@@ -15,7 +15,7 @@ use kit::idempotency::{Reply, Scope, replay_winner};
 
 /// Units that must stay free after a fast-path hold: above [`LOW_STOCK`], a session does not
 /// show the exact count, so the response can be rendered before the database has answered.
-const FAST_PATH_MARGIN: u32 = LOW_STOCK + 1;
+pub const FAST_PATH_MARGIN: u32 = LOW_STOCK + 1;
 
 /// How often a write retries after another request changed the same session first.
 const MAX_ATTEMPTS: usize = 8;
@@ -76,10 +76,13 @@ pub async fn create<V: WireVersion>(
         session::apply_outcomes(&mut fast, &plenty);
         session::evaluate(&mut fast, Patch::Keep, &ctx)?;
         let reply = Reply::new(StatusCode::CREATED, V::session_body(&fast, None, &render)?);
-        let stored = reply.to_stored(fingerprint);
-        match fast_create::create(&state.db, &fast, &holds, FAST_PATH_MARGIN, scope, &stored)
-            .await?
-        {
+        let job = fast_create::Job {
+            session: fast.clone(),
+            holds: holds.clone(),
+            scope: scope.clone(),
+            response: reply.to_stored(fingerprint),
+        };
+        match state.creates.create(job).await? {
             fast_create::Outcome::Created => {
                 tracing::info!(session = %fast.id, status = fast.status.as_str(), "checkout session created");
                 return Ok(reply);

@@ -105,6 +105,10 @@ pub struct MerchantSettings {
     pub expiry_sweep_interval_secs: u64,
     /// How long stored idempotent responses are kept; the spec requires at least 24 hours.
     pub idempotency_retention_secs: u64,
+    /// Most session creates written together (group commit).
+    pub create_batch_max: usize,
+    /// Batches written side by side on PostgreSQL (SQLite has one writer).
+    pub create_writers: usize,
 }
 
 /// How this merchant reaches its PSP to redeem tokens.
@@ -146,6 +150,8 @@ support_email = "support@outfitters.example"
 session_ttl_secs = 3600
 expiry_sweep_interval_secs = 5
 idempotency_retention_secs = 172800
+create_batch_max = 32
+create_writers = 4
 
 [webhooks]
 max_attempts = 12

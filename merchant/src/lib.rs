@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`routes`]: HTTP endpoints and middleware; handlers are thin.
 //! - [`checkout`]: create, retrieve, update, cancel: each one database transaction.
+//! - [`creates`]: group commit of session creates that arrive together.
 //! - [`complete`]: paying through the PSP exactly once, and recovering interrupted payments.
 //! - [`orders`]: the order lifecycle (operator actions, refunds, the demo clock).
 //! - [`webhooks`]: the outbox of order events and its delivery worker.
@@ -23,6 +24,7 @@ pub mod checkout;
 pub mod cli;
 pub mod complete;
 pub mod configuration;
+pub mod creates;
 pub mod domain;
 pub mod error;
 pub mod extract;

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::catalog::{Catalog, DEMO_SEED, SeedFile};
 use crate::configuration::Settings;
+use crate::creates::Creates;
 use crate::state::{AppState, Inner};
 use crate::webhooks::{self, Webhooks};
 use crate::{checkout, feed, orders, routes, store};
@@ -63,6 +64,17 @@ impl Application {
                 .trim_end_matches('/')
                 .to_owned()
         };
+        // SQLite has one writer; PostgreSQL writes batches side by side.
+        let workers = match db.backend {
+            kit::db::Backend::Sqlite => 1,
+            kit::db::Backend::Postgres => settings.merchant.create_writers,
+        };
+        let creates = Creates::new(
+            db.clone(),
+            workers,
+            settings.merchant.create_batch_max,
+            checkout::FAST_PATH_MARGIN,
+        );
         let webhooks = Webhooks::new(
             settings.webhooks.clone(),
             reqwest::Client::builder()
@@ -96,6 +108,7 @@ impl Application {
                 .enabled
                 .then(|| settings.demo_clock.clone()),
             feed: settings.feed.enabled().then(|| settings.feed.clone()),
+            creates,
         });
         Ok(Self {
             listener,

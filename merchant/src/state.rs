@@ -10,6 +10,7 @@ use kit::idempotency::{Idempotency, InFlight};
 
 use crate::catalog::Catalog;
 use crate::configuration::{DemoClockSettings, FeedSettings, MerchantSettings};
+use crate::creates::Creates;
 use crate::webhooks::Webhooks;
 
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct Inner {
     pub demo_clock: Option<DemoClockSettings>,
     /// Set when the catalog is pushed to an agent's Feed API.
     pub feed: Option<FeedSettings>,
+    /// Fast-path creates, written together when they arrive together.
+    pub creates: Creates,
 }
 
 impl AppState {

@@ -196,7 +196,62 @@ async fn concurrent_updates_of_one_session_keep_holds_exact(backend: Backend) {
     assert_eq!(app.stock(&variant).await.1, before + held);
 }
 
+/// Creates that arrive together are written together (group commit), and each gets its own
+/// answer: what was stored for its key, its holds, its session.
+async fn concurrent_creates_are_written_together_and_each_answered(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.physical_variant(false, 20);
+    let b = app.physical_variant(true, 20);
+    app.set_stock(&a, 1000).await;
+    app.set_stock(&b, 1000).await;
+    let before = app.state.creates.stats();
+    let bodies: Vec<_> = (0..40)
+        .map(|i| {
+            let items: Vec<&str> = if i % 3 == 0 { vec![&a, &b] } else { vec![&a] };
+            create_body(&items, Some("WA"))
+        })
+        .collect();
+    let results = futures::future::join_all(bodies.into_iter().map(|body| app.create(body))).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == 201 && r.status_text() == "ready_for_payment")
+    );
+    let ids: std::collections::HashSet<String> = results.iter().map(|r| r.id()).collect();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(app.stock(&a).await, (1000, 40));
+    assert_eq!(app.stock(&b).await, (1000, 14));
+    let stats = app.state.creates.stats();
+    assert!(
+        stats.batched > before.batched,
+        "some were written together: {stats:?}"
+    );
+    assert!(
+        stats.writes - before.writes < 40,
+        "fewer writes than creates: {stats:?}"
+    );
+    for r in results.iter().take(5) {
+        assert_eq!(
+            app.get(&r.id()).await.body,
+            r.body,
+            "what was stored is what was answered"
+        );
+    }
+
+    // Scarce stock: the batch fails as a unit, and one-at-a-time writes never oversell.
+    app.set_stock(&b, 14 + 9).await;
+    let body = create_body(&[&b], Some("WA"));
+    let results = futures::future::join_all((0..16).map(|_| app.create(body.clone()))).await;
+    let ready = results
+        .iter()
+        .filter(|r| r.status_text() == "ready_for_payment")
+        .count();
+    assert_eq!(ready, 9);
+    assert_eq!(app.stock(&b).await, (23, 23));
+}
+
 on_both_backends!(
+    concurrent_creates_are_written_together_and_each_answered,
     low_stock_takes_the_exact_path_and_leaves_nothing_half_done,
     two_sessions_cannot_both_hold_the_last_unit,
     many_concurrent_buyers_never_oversell,
