@@ -21,8 +21,7 @@ pub struct TestAgent {
     pub database_url: String,
     /// Holds the SQLite file until the test ends.
     pub dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    serving: kit::testing::Serving,
 }
 
 impl TestAgent {
@@ -33,12 +32,7 @@ impl TestAgent {
 
     /// Stops serving (the port closes) and waits until it has.
     pub async fn stop(mut self) -> tempfile::TempDir {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
+        let _ = self.serving.stop().await;
         std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"))
     }
 
@@ -55,14 +49,6 @@ impl TestAgent {
             .fetch_one(&self.state.db.read)
             .await
             .expect("count")
-    }
-}
-
-impl Drop for TestAgent {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
@@ -122,17 +108,13 @@ pub async fn spawn_on_with(
         .expect("the agent starts");
     let port = app.port();
     let state = app.state();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let serving = kit::testing::Serving::start(|stopped| app.run_until_stopped(stopped));
     TestAgent {
         base_url: format!("http://127.0.0.1:{port}"),
         port,
         state,
         database_url: database_url.to_owned(),
         dir,
-        shutdown: Some(tx),
-        server: Some(server),
+        serving,
     }
 }

@@ -4,23 +4,11 @@
 use std::sync::Arc;
 
 use agent::search::{FeedRef, SearchIndex, understand};
-use merchant::catalog::{Catalog, DEMO_SEED, SeedFile};
+use merchant::catalog::{DEMO_SEED, SeedFile};
 
 fn index() -> (tempfile::TempDir, Arc<SearchIndex>) {
     let seed = SeedFile::parse(DEMO_SEED).expect("demo catalog");
-    let stock = seed
-        .products
-        .iter()
-        .flat_map(|p| &p.variants)
-        .map(|v| (v.id.clone(), i64::from(v.stock)))
-        .collect();
-    let catalog = Catalog::from_seed(seed);
-    let shop = merchant::feed::Shop {
-        base_url: "http://localhost:4001",
-        name: "ACP Demo Outfitters",
-        currency: "usd",
-    };
-    let products = merchant::feed::products(&catalog, &stock, shop);
+    let products = merchant::feed::seed_products(seed, merchant::feed::DEMO_SHOP);
     let dir = tempfile::tempdir().expect("dir");
     let index = SearchIndex::open(&dir.path().join("index"), 50_000_000).expect("index");
     index

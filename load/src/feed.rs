@@ -12,21 +12,12 @@ use shared::v2026_04_17::feed;
 
 /// `count` generated products with plenty of stock, as feed products.
 pub fn products(count: usize) -> Vec<feed::Product> {
-    let seed =
+    let mut seed =
         merchant::catalog::generate::generate(count, merchant::catalog::generate::DEMO_RNG_SEED);
-    let stock = seed
-        .products
-        .iter()
-        .flat_map(|p| &p.variants)
-        .map(|v| (v.id.clone(), 1000))
-        .collect();
-    let catalog = merchant::catalog::Catalog::from_seed(seed);
-    let shop = merchant::feed::Shop {
-        base_url: "http://localhost:4001",
-        name: "ACP Demo Outfitters",
-        currency: "usd",
-    };
-    merchant::feed::products(&catalog, &stock, shop)
+    for v in seed.products.iter_mut().flat_map(|p| p.variants.iter_mut()) {
+        v.stock = 1000;
+    }
+    merchant::feed::seed_products(seed, merchant::feed::DEMO_SHOP)
 }
 
 /// Creates a feed and upserts `count` products in batches of `batch`, one request at a time

@@ -161,6 +161,25 @@ pub fn products(catalog: &Catalog, stock: &Stock, shop: Shop<'_>) -> Vec<feed::P
         .collect()
 }
 
+/// The demo shop, as the demo configuration has it.
+pub const DEMO_SHOP: Shop<'static> = Shop {
+    base_url: "http://localhost:4001",
+    name: "ACP Demo Outfitters",
+    currency: "usd",
+};
+
+/// A whole seed file as feed products, each variant with the seed's stock: a feed without a
+/// running merchant, for tests and benchmarks.
+pub fn seed_products(seed: crate::catalog::SeedFile, shop: Shop<'_>) -> Vec<feed::Product> {
+    let stock = seed
+        .products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .map(|v| (v.id.clone(), i64::from(v.stock)))
+        .collect();
+    products(&Catalog::from_seed(seed), &stock, shop)
+}
+
 /// A product the agent holds that the catalog no longer has: the Feed API cannot delete, so
 /// its variants are marked discontinued (the RFC's advice).
 pub fn discontinued(mut p: feed::Product) -> feed::Product {
@@ -404,11 +423,7 @@ mod tests {
     use crate::catalog::{DEMO_SEED, SeedFile};
 
     fn shop() -> Shop<'static> {
-        Shop {
-            base_url: "http://localhost:4001",
-            name: "ACP Demo Outfitters",
-            currency: "usd",
-        }
+        DEMO_SHOP
     }
 
     #[test]
@@ -472,15 +487,9 @@ mod tests {
     fn the_whole_demo_feed_validates_against_the_official_schema() {
         use shared::schema::{Bundle, schemas};
         let seed = SeedFile::parse(DEMO_SEED).expect("demo");
-        let stock: Stock = seed
-            .products
-            .iter()
-            .flat_map(|p| &p.variants)
-            .map(|v| (v.id.clone(), i64::from(v.stock)))
-            .collect();
-        let catalog = Catalog::from_seed(seed);
-        let all = products(&catalog, &stock, shop());
-        assert_eq!(all.len(), catalog.products().len());
+        let count = seed.products.len();
+        let all = seed_products(seed, shop());
+        assert_eq!(all.len(), count);
         let body =
             serde_json::to_value(feed::UpsertProductsRequest { products: all }).expect("JSON");
         schemas(shared::ApiVersion::V2026_04_17)

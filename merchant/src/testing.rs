@@ -51,28 +51,14 @@ pub struct TestMerchant {
     pub database_url: String,
     /// Holds the SQLite file (and its WAL) until the test ends.
     pub dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    serving: kit::testing::Serving,
 }
 
 impl TestMerchant {
     /// Stops serving and waits until it has.
     pub async fn stop(mut self) -> tempfile::TempDir {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
+        let _ = self.serving.stop().await;
         std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"))
-    }
-}
-
-impl Drop for TestMerchant {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
@@ -91,16 +77,12 @@ pub async fn spawn(
         .expect("the merchant starts");
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let serving = kit::testing::Serving::start(|stopped| app.run_until_stopped(stopped));
     TestMerchant {
         base_url,
         state,
         database_url: url,
         dir,
-        shutdown: Some(tx),
-        server: Some(server),
+        serving,
     }
 }

@@ -206,10 +206,8 @@ async fn no_card_data_outside_the_vault_after_a_full_run(backend: Backend) {
                 (c.ends_with("sessions.id") || c.ends_with("tokens.id")) && !v.is_empty()
             })
             .expect("the run stored something");
-        for (column, value) in &cells {
-            if let Some(leak) = secrets.find_in_cell(value) {
-                panic!("{service} {column} holds {leak}");
-            }
+        if let Some(leak) = secrets.find_in_cells(&cells) {
+            panic!("{service}: {leak}");
         }
         let files = raw_files(url, dir, backend).await;
         assert!(
@@ -218,10 +216,8 @@ async fn no_card_data_outside_the_vault_after_a_full_run(backend: Backend) {
                 .any(|(_, b)| String::from_utf8_lossy(b).contains(stored_id.as_str())),
             "the raw files hold the rows"
         );
-        for (file, bytes) in &files {
-            if let Some(leak) = secrets.find_in(bytes) {
-                panic!("{service} {file} holds {leak}");
-            }
+        if let Some(leak) = secrets.find_in_files(&files) {
+            panic!("{service}: {leak}");
         }
     }
 

@@ -31,16 +31,7 @@ pub struct TestPsp {
     pub database_url: String,
     /// Holds the SQLite file (and its WAL) until the test ends.
     pub dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Drop for TestPsp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+    serving: kit::testing::Serving,
 }
 
 pub fn b64_key(byte: u8) -> SecretString {
@@ -117,18 +108,14 @@ pub async fn spawn_on(
         .expect("the PSP starts");
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let serving = kit::testing::Serving::start(|stopped| app.run_until_stopped(stopped));
     TestPsp {
         base_url,
         state,
         http: reqwest::Client::new(),
         database_url,
         dir,
-        shutdown: Some(tx),
-        server: Some(server),
+        serving,
     }
 }
 
@@ -257,12 +244,7 @@ impl TestPsp {
     /// Stops serving (the port closes) and hands back its database, to start it again with
     /// [`spawn_on`].
     pub async fn stop(mut self) -> (tempfile::TempDir, String) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
+        let _ = self.serving.stop().await;
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"));
         (dir, self.database_url.clone())
     }
@@ -441,8 +423,9 @@ impl TestPsp {
         got.body
     }
 
-    /// Plays the buyer on the issuer's page: reads the code off the page and types it, or not.
-    async fn answer_challenge(&self, acs_url: &str, challenge: Challenge) {
+    /// Plays the buyer on the issuer's page, as in a browser: reads the code off the page and
+    /// types it (or types wrong codes, or cancels), and checks the page says the outcome.
+    pub async fn answer_challenge(&self, acs_url: &str, challenge: Challenge) {
         let page = self
             .http
             .get(acs_url)

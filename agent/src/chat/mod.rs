@@ -150,6 +150,21 @@ pub async fn open(app: &AppState, id: &str, token: &str) -> Result<store::Conver
     }
 }
 
+/// Holds a usable card for the conversation; says what became of it.
+fn take_card(shop: &mut Shop<'_>, card: Result<Card, card::CardError>) -> CardEvent {
+    match card {
+        Ok(card) => {
+            let event = CardEvent::Given {
+                brand: card.brand().to_owned(),
+                last4: card.last4().to_owned(),
+            };
+            shop.hold_card(card);
+            event
+        }
+        Err(e) => CardEvent::Refused(e.to_string()),
+    }
+}
+
 /// What the buyer sent.
 pub enum Input {
     Text(String),
@@ -182,27 +197,16 @@ pub async fn turn(
         Input::Text(text) => {
             let text: String = text.trim().chars().take(2000).collect();
             match card::find(&text, today) {
-                Some(found) => {
-                    let event = match found.card {
-                        Ok(card) => {
-                            let event = CardEvent::Given {
-                                brand: card.brand().to_owned(),
-                                last4: card.last4().to_owned(),
-                            };
-                            shop.hold_card(card);
-                            event
-                        }
-                        Err(e) => CardEvent::Refused(e.to_string()),
-                    };
-                    Said {
-                        text: found.redacted,
-                        card: Some(event),
-                    }
-                }
+                Some(found) => Said {
+                    text: found.redacted,
+                    card: Some(take_card(&mut shop, found.card)),
+                },
                 None => Said { text, card: None },
             }
         }
         Input::Card(form) => {
+            let digits: Vec<char> = form.number.chars().filter(char::is_ascii_digit).collect();
+            let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
             let card = Card::new(
                 &form.number,
                 &form.exp_month,
@@ -211,30 +215,9 @@ pub async fn turn(
                 form.name.clone(),
                 today,
             );
-            let last4: String = form
-                .number
-                .chars()
-                .filter(char::is_ascii_digit)
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            let event = match card {
-                Ok(card) => {
-                    let event = CardEvent::Given {
-                        brand: card.brand().to_owned(),
-                        last4: card.last4().to_owned(),
-                    };
-                    shop.hold_card(card);
-                    event
-                }
-                Err(e) => CardEvent::Refused(e.to_string()),
-            };
             Said {
                 text: format!("(card ending {last4})"),
-                card: Some(event),
+                card: Some(take_card(&mut shop, card)),
             }
         }
     };

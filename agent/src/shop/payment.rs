@@ -29,6 +29,15 @@ use crate::error::Error;
 /// The handler this agent pays with.
 const TOKENIZED_CARD: &str = "dev.acp.tokenized.card";
 
+/// The session's tokenized-card payment handler: which PSP, and the merchant id to bind to.
+fn card_handler(s: &CheckoutSession) -> Option<shared::v2026_04_17::PaymentHandler> {
+    s.capabilities
+        .payment
+        .as_ref()
+        .and_then(|p| p.handlers.iter().find(|h| h.name == TOKENIZED_CARD))
+        .cloned()
+}
+
 /// Browser details for 3-D Secure when the buyer is not in a browser (the terminal chat).
 fn default_browser() -> shared::v2026_04_17::BrowserInfo {
     shared::v2026_04_17::BrowserInfo {
@@ -88,13 +97,7 @@ impl Shop<'_> {
             return Ok(step);
         }
         let session = c.session;
-        let Some(handler) = session
-            .capabilities
-            .payment
-            .as_ref()
-            .and_then(|p| p.handlers.iter().find(|h| h.name == TOKENIZED_CARD))
-            .cloned()
-        else {
+        let Some(handler) = card_handler(&session) else {
             return Ok(Outcome::Problem {
                 message: "This shop does not take card payments through a PSP this agent knows."
                     .into(),
@@ -334,12 +337,7 @@ impl Shop<'_> {
         let session = &c.session;
         let (Some(meta), Some(handler)) = (
             session.authentication_metadata.clone(),
-            session
-                .capabilities
-                .payment
-                .as_ref()
-                .and_then(|p| p.handlers.iter().find(|h| h.name == TOKENIZED_CARD))
-                .cloned(),
+            card_handler(session),
         ) else {
             return Ok(Outcome::Problem {
                 message: "The shop asked for 3-D Secure without the details to run it.".into(),
@@ -460,14 +458,7 @@ impl Shop<'_> {
                 message: "There is no bank confirmation waiting.".into(),
             });
         };
-        let Some(handler) = c
-            .session
-            .capabilities
-            .payment
-            .as_ref()
-            .and_then(|p| p.handlers.iter().find(|h| h.name == TOKENIZED_CARD))
-            .cloned()
-        else {
+        let Some(handler) = card_handler(&c.session) else {
             return Ok(Outcome::NothingToCancel);
         };
         let psp = self.psp(&handler.psp)?.clone();

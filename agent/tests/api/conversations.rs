@@ -180,35 +180,12 @@ async fn out_of_stock_in_the_feed_and_at_checkout(backend: Backend) {
     assert_ne!(buyer.state["checkout"]["status"], "ready_for_payment");
 }
 
-/// Completes a 3-D Secure challenge the way a buyer does in a browser: the demo bank shows
-/// the code on its page.
+/// Completes a 3-D Secure challenge the way a buyer does in a browser.
 async fn pass_challenge(world: &World, url: &str) {
-    let page = world
-        .http
-        .get(url)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let code = page
-        .split("<code id=\"code\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .expect("the demo bank shows the code")
-        .to_owned();
-    let done = world
-        .http
-        .post(url)
-        .form(&[("code", code)])
-        .send()
-        .await
-        .expect("posted")
-        .text()
-        .await
-        .expect("html");
-    assert!(done.contains("data-status=\"authenticated\""), "{done}");
+    world
+        .psp
+        .answer_challenge(url, psp::testing::Challenge::Pass)
+        .await;
 }
 
 async fn three_d_secure_frictionless_and_with_a_challenge(backend: Backend) {

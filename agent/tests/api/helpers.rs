@@ -208,13 +208,18 @@ impl Buyer<'_> {
         self.last.clone()
     }
 
-    /// Gives a card through the card form.
+    /// Gives a card through the card form, with the CVC its brand expects.
     pub async fn card(&mut self, number: &str) -> String {
         let cvc = if number.starts_with("37") {
             "1234"
         } else {
             "123"
         };
+        self.card_with(number, cvc).await
+    }
+
+    /// Gives a card through the card form with this CVC.
+    pub async fn card_with(&mut self, number: &str, cvc: &str) -> String {
         let (status, body) = self
             .post(
                 "/card",

@@ -78,6 +78,21 @@ impl Secrets {
         }
         self.find_in(cell.as_bytes())
     }
+
+    /// The first leak among `(table.column, value)` cells, named by where it is.
+    pub fn find_in_cells(&self, cells: &[(String, String)]) -> Option<String> {
+        cells.iter().find_map(|(column, value)| {
+            self.find_in_cell(value)
+                .map(|l| format!("{column} holds {l}"))
+        })
+    }
+
+    /// The first leak among `(path, bytes)` files, named by where it is.
+    pub fn find_in_files(&self, files: &[(String, Vec<u8>)]) -> Option<String> {
+        files
+            .iter()
+            .find_map(|(file, bytes)| self.find_in(bytes).map(|l| format!("{file} holds {l}")))
+    }
 }
 
 /// Every text cell of every table: `(table.column, value)`.

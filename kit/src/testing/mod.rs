@@ -62,3 +62,51 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path, name: &str)
 }
 
 pub mod leaks;
+
+/// A service a test started: stopped when this is dropped (the port closes soon after), or
+/// with [`Serving::stop`], which waits until it has.
+pub struct Serving {
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// What a service's `run_until_stopped` waits for.
+pub type Stopped = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+impl Serving {
+    /// Runs `serve(stopped)` in a task; `stopped` resolves when the test stops it.
+    pub fn start<Fut>(serve: impl FnOnce(Stopped) -> Fut) -> Self
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let server = tokio::spawn(serve(Box::pin(async {
+            let _ = rx.await;
+        })));
+        Self {
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the service and waits for it; what it ended with (a panic is an error too).
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(server) => server
+                .await
+                .map_err(|e| anyhow::anyhow!("the server task failed: {e}"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

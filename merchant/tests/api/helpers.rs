@@ -37,8 +37,7 @@ pub struct TestApp {
     /// Holds the SQLite file (and its WAL) until the test ends.
     #[allow(dead_code)]
     pub dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    serving: kit::testing::Serving,
 }
 
 /// A response, already validated against the schema.
@@ -146,10 +145,7 @@ pub async fn spawn_app_with_clock(
         .expect("the merchant starts");
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = rx.await;
-    }));
+    let serving = kit::testing::Serving::start(|stopped| app.run_until_stopped(stopped));
     let http = reqwest::Client::new();
     TestApp {
         client: CheckoutClient::new(http.clone(), base_url.clone(), API_KEY),
@@ -159,8 +155,7 @@ pub async fn spawn_app_with_clock(
         state,
         database_url: url,
         dir,
-        shutdown: Some(tx),
-        server: Some(server),
+        serving,
     }
 }
 
@@ -348,23 +343,10 @@ impl TestApp {
     }
 
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server stopped cleanly");
-        }
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.serving
+            .stop()
+            .await
+            .expect("the server stopped cleanly");
     }
 }
 

@@ -149,15 +149,6 @@ impl<V: CheckoutVersion> CheckoutClient<V> {
         req: reqwest::RequestBuilder,
         opts: &RequestOptions,
     ) -> reqwest::RequestBuilder {
-        let mut req = req
-            .bearer_auth(&self.api_key)
-            .header(headers::API_VERSION, V::VERSION.as_str());
-        if let Some(id) = &opts.request_id {
-            req = req.header(headers::REQUEST_ID, id);
-        }
-        if let Some(lang) = &opts.accept_language {
-            req = req.header(reqwest::header::ACCEPT_LANGUAGE, lang);
-        }
-        req
+        super::acp_headers(req, &self.api_key, V::VERSION, opts)
     }
 }

@@ -78,13 +78,6 @@ impl FeedClient {
         req: reqwest::RequestBuilder,
         opts: &RequestOptions,
     ) -> reqwest::RequestBuilder {
-        let mut req = req.bearer_auth(&self.api_key).header(
-            headers::API_VERSION,
-            crate::ApiVersion::V2026_04_17.as_str(),
-        );
-        if let Some(id) = &opts.request_id {
-            req = req.header(headers::REQUEST_ID, id);
-        }
-        req
+        super::acp_headers(req, &self.api_key, crate::ApiVersion::V2026_04_17, opts)
     }
 }

@@ -115,6 +115,26 @@ pub(crate) async fn decode<T: DeserializeOwned>(
     }
 }
 
+/// The headers every ACP request carries: the bearer key, `API-Version`, and the optional
+/// `Request-Id` and `Accept-Language`.
+pub(crate) fn acp_headers(
+    req: reqwest::RequestBuilder,
+    api_key: &str,
+    version: crate::ApiVersion,
+    opts: &RequestOptions,
+) -> reqwest::RequestBuilder {
+    let mut req = req
+        .bearer_auth(api_key)
+        .header(headers::API_VERSION, version.as_str());
+    if let Some(id) = &opts.request_id {
+        req = req.header(headers::REQUEST_ID, id);
+    }
+    if let Some(lang) = &opts.accept_language {
+        req = req.header(reqwest::header::ACCEPT_LANGUAGE, lang);
+    }
+    req
+}
+
 /// Ids come from servers, but a path segment is still escaped rather than trusted.
 pub(crate) fn path_segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
