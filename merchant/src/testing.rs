@@ -60,6 +60,14 @@ impl TestMerchant {
         let _ = self.serving.stop().await;
         std::mem::replace(&mut self.dir, tempfile::tempdir().expect("dir"))
     }
+
+    /// The ids of every order, oldest first.
+    pub async fn order_ids(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT id FROM orders ORDER BY created_at, id")
+            .fetch_all(&self.state.db.read)
+            .await
+            .expect("query")
+    }
 }
 
 /// A merchant on a fresh database, configured by `configure` on top of [`settings`].

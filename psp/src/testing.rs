@@ -495,6 +495,17 @@ impl TestPsp {
             .await
             .expect("query")
     }
+
+    /// What the PSP has refunded of a checkout session's charges, in minor units.
+    pub async fn refunded_for(&self, session: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(COALESCE(SUM(amount_refunded), 0) AS BIGINT) FROM payment_intents WHERE checkout_session_id = $1",
+        )
+        .bind(session)
+        .fetch_one(&self.state.db.read)
+        .await
+        .expect("query")
+    }
 }
 
 /// A payment intent request in US dollars.

@@ -348,6 +348,61 @@ async fn an_expired_checkout_starts_again(backend: Backend) {
     assert_eq!(buyer.state["checkout"]["status"], "ready_for_payment");
 }
 
+async fn a_partial_refund_is_told_with_the_charge_refunded(backend: Backend) {
+    let world = world(backend).await;
+    let mut buyer = world.buyer().await;
+    choose_trainers(&mut buyer).await;
+    checkout_ready(&mut buyer).await;
+    let session = buyer.session();
+    let said = buyer.card("4242424242424242").await;
+    assert!(said.contains("Done! Order ADO-"), "{said}");
+    let order = buyer.order_id();
+    world.operate(&order, "confirm", json!({})).await;
+    buyer.hears("is confirmed").await;
+
+    world
+        .operate(
+            &order,
+            "refund",
+            json!({"amount": 1250, "reason": "scuffed box"}),
+        )
+        .await;
+    buyer.hears("You were refunded $12.50 for order").await;
+    // The PSP holds the refund against the one charge.
+    assert_eq!(
+        world.charges(&session).await,
+        [("succeeded".to_owned(), 6266)]
+    );
+    assert_eq!(world.psp.refunded_for(&session).await, 1250);
+    let said = buyer.say("where is my order?").await;
+    assert!(said.contains("is confirmed"), "{said}");
+}
+
+async fn a_result_is_picked_by_what_it_looks_like(backend: Backend) {
+    let world = world(backend).await;
+    let mut buyer = world.buyer().await;
+    let said = buyer.say("I need running shoes under $100").await;
+    assert!(said.contains("Here's what I found"), "{said}");
+    assert!(
+        said.contains("(color Blue, Navy;"),
+        "one result comes in blue: {said}"
+    );
+    let said = buyer.say("the blue one").await;
+    assert!(
+        said.contains("Stride Recovery Plus Running Shoes"),
+        "the one result that comes in blue: {said}"
+    );
+    assert!(
+        said.contains("Which size?"),
+        "colour settled by the pick: {said}"
+    );
+    let said = buyer.say("10").await;
+    assert!(
+        said.contains("Stride Recovery Plus Running Shoes (Blue / 10)"),
+        "{said}"
+    );
+}
+
 on_both_backends!(
     an_expired_checkout_starts_again,
     a_purchase_from_search_to_a_delivered_order,
@@ -359,4 +414,6 @@ on_both_backends!(
     cancel_before_paying,
     a_price_change_at_checkout_is_told,
     quantities_and_conversations_are_private,
+    a_partial_refund_is_told_with_the_charge_refunded,
+    a_result_is_picked_by_what_it_looks_like,
 );
