@@ -8,6 +8,9 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// What the chat shows while it waits for the buyer.
+const PROMPT: &str = "you  > ";
+
 struct Session {
     http: reqwest::Client,
     base: String,
@@ -124,14 +127,24 @@ pub async fn run(url: &str) -> anyhow::Result<()> {
                 };
                 if let Ok(body) = resp.json::<Value>().await {
                     let mut guard = last.lock().unwrap_or_else(|p| p.into_inner());
-                    print_messages(&body["messages"], &mut guard);
+                    let seen = *guard;
+                    let news = body["messages"]
+                        .as_array()
+                        .is_some_and(|m| m.iter().any(|m| m["seq"].as_i64() > Some(seen)));
+                    if news {
+                        // Over the waiting prompt, then the prompt again below the news.
+                        print!("\r");
+                        print_messages(&body["messages"], &mut guard);
+                        print!("{PROMPT}");
+                        let _ = std::io::stdout().flush();
+                    }
                 }
             }
         })
     };
 
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(text) = prompt(&mut lines, "you  > ").await? {
+    while let Some(text) = prompt(&mut lines, PROMPT).await? {
         if text.is_empty() {
             continue;
         }

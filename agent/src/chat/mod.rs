@@ -109,7 +109,7 @@ fn greeting(app: &AppState) -> String {
         format!(" at {}", shops.join(", "))
     };
     format!(
-        "Hi! I'm your shopping agent{at}. Tell me what you're looking for, like \"running shoes under $100\" or \"a waterproof jacket in blue\", and I'll find it, check out and pay for you."
+        "Hi! I'm your shopping agent{at}. Tell me what you're looking for, like \"running shoes under $100\" or \"a rain jacket in blue\", and I'll find it, check out and pay for you."
     )
 }
 
