@@ -148,6 +148,7 @@ const QUERIES: &[(&str, &str)] = &[
         "basics-lab-classic-oxford-shirt",
     ),
     ("sneakers under $75", "pacefield-track-spike-running-shoes"),
+    ("a rain jaket in blue", "northpeak-packable-rain-jacket"),
 ];
 
 #[test]
