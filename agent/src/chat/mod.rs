@@ -101,6 +101,24 @@ impl TurnLocks {
     }
 }
 
+/// Appends `texts` to a conversation in order; the number of the first (0 if none).
+async fn append(app: &AppState, id: &str, role: Role, texts: &[&str]) -> Result<i64, Error> {
+    let mut conn = app
+        .db
+        .write
+        .acquire()
+        .await
+        .map_err(kit::db::StoreError::from)?;
+    let mut first = 0;
+    for text in texts {
+        let seq = store::append(&mut conn, id, role, text, app.clock.now()).await?;
+        if first == 0 {
+            first = seq;
+        }
+    }
+    Ok(first)
+}
+
 fn greeting(app: &AppState) -> String {
     let shops: Vec<&str> = app.merchants.values().map(|m| m.name.as_str()).collect();
     let at = if shops.is_empty() {
@@ -120,14 +138,7 @@ pub async fn start(app: &AppState) -> Result<Started, Error> {
     let state = ConversationState::default();
     let now = app.clock.now();
     store::create(&app.db.write, &id, &digest(&token), &state, now).await?;
-    let mut conn = app
-        .db
-        .write
-        .acquire()
-        .await
-        .map_err(kit::db::StoreError::from)?;
-    let seq = store::append(&mut conn, &id, Role::Agent, &greeting(app), now).await?;
-    drop(conn);
+    let seq = append(app, &id, Role::Agent, &[&greeting(app)]).await?;
     let messages = store::messages(&app.db.read, &id, seq - 1, 10).await?;
     Ok(Started {
         id,
@@ -221,15 +232,7 @@ pub async fn turn(
             }
         }
     };
-    let now = app.clock.now();
-    let mut conn = app
-        .db
-        .write
-        .acquire()
-        .await
-        .map_err(kit::db::StoreError::from)?;
-    let first = store::append(&mut conn, id, Role::Buyer, &said.text, now).await?;
-    drop(conn);
+    let first = append(app, id, Role::Buyer, &[&said.text]).await?;
     let replies = match app.engine.reply(&mut shop, &said).await {
         Ok(r) => r,
         Err(Error::Busy) => return Err(Error::Busy),
@@ -243,16 +246,12 @@ pub async fn turn(
         }
     };
     shop.save().await?;
-    let mut conn = app
-        .db
-        .write
-        .acquire()
-        .await
-        .map_err(kit::db::StoreError::from)?;
-    for text in replies.iter().filter(|t| !t.trim().is_empty()) {
-        store::append(&mut conn, id, Role::Agent, text, app.clock.now()).await?;
-    }
-    drop(conn);
+    let texts: Vec<&str> = replies
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    append(app, id, Role::Agent, &texts).await?;
     let messages = store::messages(&app.db.read, id, first - 1, 100).await?;
     Ok(Answer {
         messages,

@@ -267,12 +267,7 @@ impl Shop<'_> {
         let Some(option) = shipping_option(&s, &wish) else {
             return Ok(s);
         };
-        let selected: Vec<&str> = s
-            .selected_fulfillment_options
-            .iter()
-            .flatten()
-            .map(|o| o.option_id.as_str())
-            .collect();
+        let selected = super::view::selected_options(&s);
         if selected.contains(&option.as_str()) {
             return Ok(s);
         }

@@ -96,13 +96,17 @@ fn option_total(o: &FulfillmentOption) -> Option<i64> {
         .map(|t| t.amount)
 }
 
-pub fn checkout_view(s: &CheckoutSession) -> CheckoutView {
-    let selected: Vec<&str> = s
-        .selected_fulfillment_options
+/// The ids of the fulfillment options the session has selected.
+pub fn selected_options(s: &CheckoutSession) -> Vec<&str> {
+    s.selected_fulfillment_options
         .iter()
         .flatten()
         .map(|o| o.option_id.as_str())
-        .collect();
+        .collect()
+}
+
+pub fn checkout_view(s: &CheckoutSession) -> CheckoutView {
+    let selected = selected_options(s);
     CheckoutView {
         id: s.id.clone(),
         status: s.status.as_str().to_owned(),

@@ -68,6 +68,19 @@ async fn call(
     }
 }
 
+/// `PATCH /feeds/{id}/products` with the merchant's key.
+async fn upsert(agent: &TestAgent, id: &str, body: Value) -> Answer {
+    call(
+        agent,
+        reqwest::Method::PATCH,
+        &format!("/feeds/{id}/products"),
+        Some(FEED_KEY),
+        None,
+        Some(body),
+    )
+    .await
+}
+
 fn clock() -> Arc<ManualClock> {
     psp::testing::clock()
 }
@@ -215,15 +228,7 @@ async fn feed_api_headers_and_errors(backend: Backend) {
     // Upserts are checked as the schema says, and what is wrong is named.
     let mut bad = product("lamp", "Lamp", 100, "Red");
     bad["variants"][0]["price"]["currency"] = json!("usd");
-    let r = call(
-        &agent,
-        M::PATCH,
-        &format!("/feeds/{id}/products"),
-        Some(FEED_KEY),
-        None,
-        Some(json!({"products": [bad]})),
-    )
-    .await;
+    let r = upsert(&agent, &id, json!({"products": [bad]})).await;
     assert_eq!(
         (r.status, r.body["code"].as_str(), r.body["param"].as_str()),
         (
@@ -232,30 +237,14 @@ async fn feed_api_headers_and_errors(backend: Backend) {
             Some("$.products[0].variants[0].price.currency")
         )
     );
-    let r = call(
-        &agent,
-        M::PATCH,
-        &format!("/feeds/{id}/products"),
-        Some(FEED_KEY),
-        None,
-        Some(json!({"products": []})),
-    )
-    .await;
+    let r = upsert(&agent, &id, json!({"products": []})).await;
     assert_eq!(
         (r.status, r.body["param"].as_str()),
         (400, Some("$.products"))
     );
     let mut extra = product("lamp", "Lamp", 100, "Red");
     extra["variants"][0]["colour"] = json!("red");
-    let r = call(
-        &agent,
-        M::PATCH,
-        &format!("/feeds/{id}/products"),
-        Some(FEED_KEY),
-        None,
-        Some(json!({"products": [extra]})),
-    )
-    .await;
+    let r = upsert(&agent, &id, json!({"products": [extra]})).await;
     assert_eq!(
         (r.status, r.body["code"].as_str(), r.body["param"].as_str()),
         (
