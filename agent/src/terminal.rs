@@ -40,7 +40,10 @@ impl Session {
     }
 }
 
-fn print_messages(messages: &Value, last: &mut i64) {
+/// The messages after `last` as the chat shows them (the buyer's own lines are not repeated);
+/// `last` moves past them.
+fn render_messages(messages: &Value, last: &mut i64) -> String {
+    let mut out = String::new();
     for m in messages.as_array().into_iter().flatten() {
         let seq = m["seq"].as_i64().unwrap_or(0);
         if seq <= *last {
@@ -54,12 +57,13 @@ fn print_messages(messages: &Value, last: &mut i64) {
         };
         for (i, line) in m["text"].as_str().unwrap_or_default().lines().enumerate() {
             if i == 0 {
-                println!("{who}> {line}");
+                out.push_str(&format!("{who}> {line}\n"));
             } else {
-                println!("       {line}");
+                out.push_str(&format!("       {line}\n"));
             }
         }
     }
+    out
 }
 
 /// A line from the buyer; `None` at the end of input.
@@ -99,7 +103,7 @@ pub async fn run(url: &str) -> anyhow::Result<()> {
         session.id
     );
     let mut last = 0;
-    print_messages(&started["messages"], &mut last);
+    print!("{}", render_messages(&started["messages"], &mut last));
     let last = std::sync::Arc::new(std::sync::Mutex::new(last));
 
     // Order news arrives between turns: look for it every couple of seconds.
@@ -127,15 +131,10 @@ pub async fn run(url: &str) -> anyhow::Result<()> {
                 };
                 if let Ok(body) = resp.json::<Value>().await {
                     let mut guard = last.lock().unwrap_or_else(|p| p.into_inner());
-                    let seen = *guard;
-                    let news = body["messages"]
-                        .as_array()
-                        .is_some_and(|m| m.iter().any(|m| m["seq"].as_i64() > Some(seen)));
-                    if news {
+                    let news = render_messages(&body["messages"], &mut guard);
+                    if !news.is_empty() {
                         // Over the waiting prompt, then the prompt again below the news.
-                        print!("\r");
-                        print_messages(&body["messages"], &mut guard);
-                        print!("{PROMPT}");
+                        print!("\r{news}{PROMPT}");
                         let _ = std::io::stdout().flush();
                     }
                 }
@@ -172,7 +171,7 @@ pub async fn run(url: &str) -> anyhow::Result<()> {
         match answer {
             Ok(body) => {
                 let mut guard = last.lock().unwrap_or_else(|p| p.into_inner());
-                print_messages(&body["messages"], &mut guard);
+                print!("{}", render_messages(&body["messages"], &mut guard));
             }
             Err(e) => println!("(error: {e})"),
         }

@@ -216,8 +216,8 @@ pub async fn turn(
             }
         }
         Input::Card(form) => {
-            let digits: Vec<char> = form.number.chars().filter(char::is_ascii_digit).collect();
-            let last4: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+            let digits: String = form.number.chars().filter(char::is_ascii_digit).collect();
+            let last4 = card::last4(&digits).to_owned();
             let card = Card::new(
                 &form.number,
                 &form.exp_month,

@@ -132,9 +132,14 @@ impl Card {
     }
 
     pub fn last4(&self) -> &str {
-        let n = self.number();
-        &n[n.len().saturating_sub(4)..]
+        last4(self.number())
     }
+}
+
+/// The last four digits of what was typed as a card number (fewer if it has fewer), so a
+/// refused card can still be named without repeating it.
+pub fn last4(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(4)..]
 }
 
 /// A card found in a message, and the message with its number and CVC blanked out.
@@ -203,7 +208,7 @@ pub fn find(text: &str, today: (i32, u32)) -> Option<Found> {
     let after = words[end..].join(" ");
     let (month, year, rest) = expiry(&after);
     let (cvc, rest) = cvc(&rest);
-    let last4 = number[number.len() - 4..].to_owned();
+    let last4 = last4(&number).to_owned();
     let mut redacted = if before.is_empty() {
         format!("card ending {last4}")
     } else {

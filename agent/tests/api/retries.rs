@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kit::on_both_backends;
 use kit::testing::Backend;
@@ -40,42 +40,28 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
         "{upstream}{}",
         parts.uri.path_and_query().map_or("", |p| p.as_str())
     );
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (name, value) in &parts.headers {
-        if name != "host" && name != "content-length" {
-            headers.insert(
-                reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()).expect("name"),
-                reqwest::header::HeaderValue::from_bytes(value.as_bytes()).expect("value"),
-            );
-        }
-    }
+    // axum and reqwest share the `http` crate's types; only the hop's own headers change.
+    let mut headers = parts.headers.clone();
+    headers.remove(header::HOST);
+    headers.remove(header::CONTENT_LENGTH);
     let answer = proxy
         .http
-        .request(
-            reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).expect("method"),
-            url,
-        )
+        .request(parts.method.clone(), url)
         .headers(headers)
         .body(body)
         .send()
         .await
         .expect("the merchant answers");
-    let status = answer.status().as_u16();
-    let mut out = HeaderMap::new();
-    for (name, value) in answer.headers() {
-        if name != "content-length" && name != "transfer-encoding" {
-            out.insert(
-                HeaderName::from_bytes(name.as_str().as_bytes()).expect("name"),
-                HeaderValue::from_bytes(value.as_bytes()).expect("value"),
-            );
-        }
-    }
+    let status = answer.status();
+    let mut out = answer.headers().clone();
+    out.remove(header::CONTENT_LENGTH);
+    out.remove(header::TRANSFER_ENCODING);
     let replayed = answer
         .headers()
         .get("idempotent-replayed")
         .is_some_and(|v| v == "true");
     let bytes = answer.bytes().await.expect("answer body");
-    if parts.method == axum::http::Method::POST {
+    if parts.method == Method::POST {
         let key = parts
             .headers
             .get("idempotency-key")
@@ -84,13 +70,13 @@ async fn forward(State(proxy): State<Proxy>, req: Request) -> Response {
             .to_owned();
         let mut seen = proxy.seen.lock().expect("lock");
         let first = !seen.iter().any(|(p, _, _, _)| *p == path);
-        seen.push((path.clone(), key, status, replayed));
+        seen.push((path.clone(), key, status.as_u16(), replayed));
         if first && lose_first(&path) {
             return (StatusCode::SERVICE_UNAVAILABLE, "upstream timed out").into_response();
         }
     }
     let mut resp = Response::new(Body::from(bytes));
-    *resp.status_mut() = StatusCode::from_u16(status).expect("status");
+    *resp.status_mut() = status;
     *resp.headers_mut() = out;
     resp
 }
