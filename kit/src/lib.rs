@@ -19,5 +19,5 @@ pub mod idempotency;
 pub mod ids;
 pub mod parse;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
