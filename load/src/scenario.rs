@@ -137,7 +137,7 @@ fn expect(step: &str, status: StatusCode, body: &[u8], want: StatusCode) -> Resu
 }
 
 /// The status and a telling part of the body, without parsing it: at one connection the load
-/// tool shares the two cores with the server, and parsing a 4.7 KB session per request would
+/// tool shares the two cores with the server, and parsing a 4.5 KB session per request would
 /// add its time to every request measured (the ceiling answers a few bytes).
 fn expect_holding(
     step: &str,
