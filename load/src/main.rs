@@ -6,6 +6,7 @@
 mod ceiling;
 mod drive;
 mod feed;
+mod floor;
 mod receiver;
 mod scenario;
 
@@ -97,6 +98,17 @@ enum Command {
         port: u16,
         #[arg(long, default_value_t = 16)]
         max_connections: u32,
+    },
+    /// The floor: a handler doing only the database write of a create, through the merchant's
+    /// own code, for sessions priced and rendered at start. Answers `POST /floor`.
+    FloorServer {
+        #[arg(long)]
+        database_url: String,
+        /// The seed file the merchant under test was given (`acp-load catalog`).
+        #[arg(long)]
+        catalog: std::path::PathBuf,
+        #[arg(long, default_value_t = 4100)]
+        port: u16,
     },
 }
 
@@ -201,5 +213,10 @@ async fn main() -> anyhow::Result<()> {
             port,
             max_connections,
         } => ceiling::serve(&database_url, port, max_connections).await,
+        Command::FloorServer {
+            database_url,
+            catalog,
+            port,
+        } => floor::serve(&database_url, &catalog, port).await,
     }
 }

@@ -22,6 +22,8 @@ pub enum Kind {
     Retrieve,
     /// `POST /ceiling` on the ceiling server: one insert.
     Ceiling,
+    /// `POST /floor` on the floor server: the write of a create, and nothing else.
+    Floor,
     /// `POST /agentic_commerce/delegate_payment` on the PSP (`--url`): vault a card, issue a
     /// token.
     Delegate,
@@ -82,7 +84,7 @@ const CARD: &str = "4242424242424242";
 const DEMO_MERCHANT_ID: &str = "acct_demo_outfitters";
 
 /// Physical variants of the demo catalog (the bench catalog has the same ids).
-fn variants() -> Vec<String> {
+pub fn variants() -> Vec<String> {
     let seed = merchant::catalog::generate::generate(
         merchant::catalog::generate::demo_size(),
         merchant::catalog::generate::DEMO_RNG_SEED,
@@ -92,6 +94,19 @@ fn variants() -> Vec<String> {
         .filter(|p| !p.digital)
         .flat_map(|p| p.variants.iter().map(|v| v.id.clone()))
         .collect()
+}
+
+/// A create for one unit of `variant`, with everything needed to be ready for payment.
+pub fn create_body(variant: &str) -> Value {
+    json!({
+        "currency": "usd",
+        "line_items": [{"id": variant}],
+        "capabilities": {"interventions": {"supported": ["3ds"]}},
+        "buyer": {"email": "load@example.com", "first_name": "Load"},
+        "fulfillment_details": {"name": "Load Test", "address": {
+            "name": "Load Test", "line_one": "1 Market St", "city": "San Francisco",
+            "state": "CA", "country": "US", "postal_code": "94105"}},
+    })
 }
 
 pub async fn prepare(
@@ -193,19 +208,11 @@ impl Plan {
 
     fn create(&self, worker: usize, seq: u64, authority: &str) -> anyhow::Result<Request<Bytes>> {
         let variant = &self.variants[rand::rng().random_range(0..self.variants.len())];
-        let body = json!({
-            "currency": "usd",
-            "line_items": [{"id": variant}],
-            "capabilities": {"interventions": {"supported": ["3ds"]}},
-            "buyer": {"email": "load@example.com", "first_name": "Load"},
-            "fulfillment_details": {"name": "Load Test", "address": {
-                "name": "Load Test", "line_one": "1 Market St", "city": "San Francisco",
-                "state": "CA", "country": "US", "postal_code": "94105"}},
-        });
-        let path = if self.kind == Kind::Ceiling {
-            "/ceiling"
-        } else {
-            "/checkout_sessions"
+        let body = create_body(variant);
+        let path = match self.kind {
+            Kind::Ceiling => "/ceiling",
+            Kind::Floor => "/floor",
+            _ => "/checkout_sessions",
         };
         self.post(
             authority,
@@ -242,7 +249,7 @@ impl Plan {
         steps: &mut Steps,
     ) -> anyhow::Result<Result<(), String>> {
         match self.kind {
-            Kind::Create | Kind::Ceiling => {
+            Kind::Create | Kind::Ceiling | Kind::Floor => {
                 let req = self.create(worker, seq, &conns.main.authority)?;
                 let (status, body) = steps.time("create", conns.main.send(req)).await?;
                 let needle = if self.kind == Kind::Ceiling {

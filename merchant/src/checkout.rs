@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use shared::idempotency::IdempotencyKey;
 
 use crate::domain::payment;
-use crate::domain::session::{self, Context, HoldOutcome, LOW_STOCK, Patch};
+use crate::domain::session::{self, Context, Hold, HoldOutcome, LOW_STOCK, Patch, Session};
 use crate::error::ApiError;
 use crate::ids;
 use crate::protocol::{RenderContext, WireVersion};
@@ -36,6 +36,26 @@ fn render_ctx(state: &AppState) -> RenderContext<'_> {
     }
 }
 
+/// A new session as the fast path writes it: every hold granted, with more than [`LOW_STOCK`]
+/// units to spare.
+pub fn assuming_plenty(
+    mut session: Session,
+    holds: &[Hold],
+    ctx: &Context<'_>,
+) -> Result<Session, session::RequestError> {
+    let plenty: Vec<HoldOutcome> = holds
+        .iter()
+        .map(|h| HoldOutcome {
+            variant_id: h.variant_id.clone(),
+            granted: true,
+            available: FAST_PATH_MARGIN,
+        })
+        .collect();
+    session::apply_outcomes(&mut session, &plenty);
+    session::evaluate(&mut session, Patch::Keep, ctx)?;
+    Ok(session)
+}
+
 /// `POST /checkout_sessions`.
 pub async fn create<V: WireVersion>(
     state: &AppState,
@@ -64,17 +84,7 @@ pub async fn create<V: WireVersion>(
 
     // Fast path: assume every hold leaves plenty of stock, and write it all in one round trip.
     if input.attribution.is_none() {
-        let mut fast = session.clone();
-        let plenty: Vec<HoldOutcome> = holds
-            .iter()
-            .map(|h| HoldOutcome {
-                variant_id: h.variant_id.clone(),
-                granted: true,
-                available: FAST_PATH_MARGIN,
-            })
-            .collect();
-        session::apply_outcomes(&mut fast, &plenty);
-        session::evaluate(&mut fast, Patch::Keep, &ctx)?;
+        let fast = assuming_plenty(session.clone(), &holds, &ctx)?;
         let reply = Reply::new(StatusCode::CREATED, V::session_body(&fast, None, &render)?);
         let job = fast_create::Job {
             session: fast.clone(),
