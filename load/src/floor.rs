@@ -6,8 +6,8 @@
 //! scenario picks them), gives it a fresh id and writes it with the request's idempotency key:
 //! the hold, the session document and the stored response, exactly as a create does. What the
 //! merchant adds on top of this is its HTTP middleware and the per-request work of parsing,
-//! pricing and rendering, so the floor shows how much of a create is the write the issue asks
-//! for (BENCHMARKS.md, "the merchant against the ceiling").
+//! pricing and rendering, so the floor shows how much of a create is the write that issue #3
+//! asks for (BENCHMARKS.md, "The floor: a create's write alone").
 
 use std::path::Path;
 use std::sync::Arc;
