@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use kit::idempotency::{Scope, StoredResponse};
 use merchant::catalog::SeedFile;
-use merchant::checkout::{FAST_PATH_MARGIN, assuming_plenty};
+use merchant::checkout::assuming_plenty;
 use merchant::configuration::Settings;
 use merchant::creates::Creates;
 use merchant::domain::session::{self, Context, Hold, Session};
@@ -55,6 +55,7 @@ async fn app(database_url: &str, seed: SeedFile) -> anyhow::Result<Router> {
     let db = kit::db::Db::connect(&settings.database, &merchant::startup::MIGRATOR).await?;
     let now = chrono::Utc::now();
     merchant::store::catalog::seed(&db.write, &seed, false, now).await?;
+    let variants = crate::scenario::physical_variants(&seed);
     let catalog = merchant::catalog::Catalog::from_seed(seed);
     let render = RenderContext {
         base_url: "http://localhost:4001",
@@ -65,9 +66,9 @@ async fn app(database_url: &str, seed: SeedFile) -> anyhow::Result<Router> {
         now,
     };
     let mut templates = Vec::new();
-    for variant in crate::scenario::variants() {
+    for variant in variants {
         let body = crate::scenario::create_body(&variant).to_string();
-        let input = V2026_04_17::parse_create(body.as_bytes()).map_err(api)?;
+        let input = V2026_04_17::parse_create(body.as_bytes()).map_err(refused)?;
         let session = session::create(
             merchant::ids::checkout_session(),
             "bench".into(),
@@ -76,14 +77,13 @@ async fn app(database_url: &str, seed: SeedFile) -> anyhow::Result<Router> {
             settings.session_ttl(),
             &mut merchant::ids::line_item,
         )
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .map_err(refused)?;
         let holds = session::holds(&session);
-        let session =
-            assuming_plenty(session, &holds, &ctx).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let session = assuming_plenty(session, &holds, &ctx).map_err(refused)?;
         let response = StoredResponse {
             fingerprint: shared::idempotency::fingerprint(body.as_bytes())?,
             status: StatusCode::CREATED.as_u16(),
-            body: V2026_04_17::session_body(&session, None, &render).map_err(api)?,
+            body: V2026_04_17::session_body(&session, None, &render).map_err(refused)?,
         };
         templates.push(Template {
             session,
@@ -91,22 +91,15 @@ async fn app(database_url: &str, seed: SeedFile) -> anyhow::Result<Router> {
             response,
         });
     }
-    let writers = match db.backend {
-        kit::db::Backend::Sqlite => 1,
-        kit::db::Backend::Postgres => settings.merchant.create_writers,
-    };
-    let creates = Creates::new(
-        db,
-        writers,
-        settings.merchant.create_batch_max,
-        FAST_PATH_MARGIN,
-    );
+    let creates = Creates::configured(db, &settings.merchant);
     Ok(Router::new()
         .route("/floor", post(create))
         .with_state(Arc::new(Floor { creates, templates })))
 }
 
-fn api(e: merchant::error::ApiError) -> anyhow::Error {
+/// The merchant's own errors are not `std::error::Error`s; at start-up their debug form is
+/// enough to say which template could not be made.
+fn refused(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow::anyhow!("{e:?}")
 }
 

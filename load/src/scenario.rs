@@ -5,6 +5,7 @@
 use anyhow::Context;
 use http::{Request, StatusCode};
 use hyper::body::Bytes;
+use merchant::catalog::SeedFile;
 use rand::RngExt;
 use serde_json::{Value, json};
 
@@ -84,11 +85,15 @@ const CARD: &str = "4242424242424242";
 const DEMO_MERCHANT_ID: &str = "acct_demo_outfitters";
 
 /// Physical variants of the demo catalog (the bench catalog has the same ids).
-pub fn variants() -> Vec<String> {
-    let seed = merchant::catalog::generate::generate(
+fn variants() -> Vec<String> {
+    physical_variants(&merchant::catalog::generate::generate(
         merchant::catalog::generate::demo_size(),
         merchant::catalog::generate::DEMO_RNG_SEED,
-    );
+    ))
+}
+
+/// Ids of the variants of `seed` that are shipped, the ones the create scenario buys.
+pub fn physical_variants(seed: &SeedFile) -> Vec<String> {
     seed.products
         .iter()
         .filter(|p| !p.digital)

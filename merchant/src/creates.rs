@@ -14,9 +14,10 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kit::db::{Db, StoreError};
+use kit::db::{Backend, Db, StoreError};
 use tokio::sync::{Semaphore, oneshot};
 
+use crate::configuration::MerchantSettings;
 use crate::store::fast_create::{self, Job, Outcome};
 
 type Answer = oneshot::Sender<Result<Outcome, StoreError>>;
@@ -64,6 +65,21 @@ impl Creates {
             queue: Mutex::new(VecDeque::new()),
             stats: Counters::default(),
         }))
+    }
+
+    /// The merchant's creates as configured: one writer on SQLite (it has one), the configured
+    /// number on PostgreSQL, and the fast path's margin.
+    pub fn configured(db: Db, settings: &MerchantSettings) -> Self {
+        let writers = match db.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => settings.create_writers,
+        };
+        Self::new(
+            db,
+            writers,
+            settings.create_batch_max,
+            crate::checkout::FAST_PATH_MARGIN,
+        )
     }
 
     pub fn stats(&self) -> Stats {

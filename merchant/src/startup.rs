@@ -64,17 +64,7 @@ impl Application {
                 .trim_end_matches('/')
                 .to_owned()
         };
-        // SQLite has one writer; PostgreSQL writes batches side by side.
-        let workers = match db.backend {
-            kit::db::Backend::Sqlite => 1,
-            kit::db::Backend::Postgres => settings.merchant.create_writers,
-        };
-        let creates = Creates::new(
-            db.clone(),
-            workers,
-            settings.merchant.create_batch_max,
-            checkout::FAST_PATH_MARGIN,
-        );
+        let creates = Creates::configured(db.clone(), &settings.merchant);
         let webhooks = Webhooks::new(
             settings.webhooks.clone(),
             reqwest::Client::builder()
